@@ -1,0 +1,112 @@
+import { randomBytes } from 'node:crypto';
+import { chmod, mkdir, readFile, stat, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { generateSignerKey, vkeyFromSkey } from '@cinnabar/core';
+
+export interface DataDirOptions {
+  /** Directory holding the log key, configuration and (embedded backend) the database. */
+  dataDir: string;
+  /** The log's origin line, also the checkpoint key's name (C2SP tlog-checkpoint). */
+  origin: string;
+}
+
+export const DATA_DIR_DEFAULTS: DataDirOptions = { dataDir: './cinnabar-data', origin: 'localhost/cinnabar' };
+
+const CONFIG_FILE = 'config.json';
+const LOG_KEY_FILE = 'log.key';
+const LOG_VKEY_FILE = 'log.vkey';
+const APPEND_TOKEN_FILE = 'append.token';
+
+export interface NodeConfig {
+  origin: string;
+}
+
+export interface DataDir {
+  dir: string;
+  config: NodeConfig;
+  /** The checkpoint signing key (C2SP signed-note private key text). */
+  skey: string;
+  /** Its verifier key, "name+id+key". */
+  vkey: string;
+  /** Bearer token that authorizes raw appends (operator only). */
+  appendToken: string;
+}
+
+/** Origins are printable ASCII without spaces or '+' (they are also the signed-note key name). */
+export function checkOrigin(origin: string): void {
+  if (!/^[\x21-\x2a\x2c-\x7e]{1,255}$/.test(origin))
+    throw new Error(
+      `origin ${JSON.stringify(origin)} must be 1-255 printable ASCII characters without spaces or '+'`,
+    );
+}
+
+async function exists(path: string): Promise<boolean> {
+  return stat(path).then(
+    () => true,
+    () => false,
+  );
+}
+
+/** Write a secret file readable by its owner only (mode 0600, also when it already existed). */
+async function writeSecret(path: string, content: string): Promise<void> {
+  await writeFile(path, content, { mode: 0o600, flag: 'wx' });
+  await chmod(path, 0o600);
+}
+
+/**
+ * Create the data directory and the log key on first use. Running it again on an initialized
+ * directory changes nothing and returns what is there; asking for another origin is an error.
+ */
+export async function initDataDir(
+  options: Partial<DataDirOptions> = {},
+): Promise<DataDir & { created: boolean }> {
+  const { dataDir, origin } = { ...DATA_DIR_DEFAULTS, ...options };
+  checkOrigin(origin);
+  if (await exists(join(dataDir, CONFIG_FILE))) {
+    const existing = await loadDataDir(dataDir);
+    if (options.origin !== undefined && existing.config.origin !== origin)
+      throw new Error(
+        `${dataDir} already holds the log for origin ${existing.config.origin}, not ${origin}; choose another --data directory`,
+      );
+    return { ...existing, created: false };
+  }
+  await mkdir(dataDir, { recursive: true, mode: 0o700 });
+  await chmod(dataDir, 0o700);
+  const { skey, vkey } = generateSignerKey(origin);
+  await writeSecret(join(dataDir, LOG_KEY_FILE), `${skey}\n`);
+  await writeSecret(join(dataDir, APPEND_TOKEN_FILE), `${randomBytes(32).toString('hex')}\n`);
+  await writeFile(join(dataDir, LOG_VKEY_FILE), `${vkey}\n`);
+  // The config is written last: its presence marks a complete initialization.
+  await writeFile(
+    join(dataDir, CONFIG_FILE),
+    `${JSON.stringify({ origin } satisfies NodeConfig, null, 2)}\n`,
+  );
+  return { ...(await loadDataDir(dataDir)), created: true };
+}
+
+/** Read an initialized data directory, checking that its files agree. */
+export async function loadDataDir(dataDir: string): Promise<DataDir> {
+  const read = async (name: string) => {
+    try {
+      return (await readFile(join(dataDir, name), 'utf8')).trim();
+    } catch (cause) {
+      throw new Error(
+        `${join(dataDir, name)} is missing or unreadable; run \`cinnabar init --data ${dataDir}\``,
+        {
+          cause,
+        },
+      );
+    }
+  };
+  const config = JSON.parse(await read(CONFIG_FILE)) as NodeConfig;
+  if (typeof config.origin !== 'string') throw new Error(`${join(dataDir, CONFIG_FILE)} has no origin`);
+  checkOrigin(config.origin);
+  const skey = await read(LOG_KEY_FILE);
+  const vkey = vkeyFromSkey(skey);
+  if ((await read(LOG_VKEY_FILE)) !== vkey)
+    throw new Error(`${join(dataDir, LOG_VKEY_FILE)} does not match ${join(dataDir, LOG_KEY_FILE)}`);
+  if (!vkey.startsWith(`${config.origin}+`))
+    throw new Error(`the log key's name is not the configured origin ${config.origin}`);
+  const appendToken = await read(APPEND_TOKEN_FILE);
+  return { dir: dataDir, config, skey, vkey, appendToken };
+}

@@ -1,0 +1,63 @@
+import Fastify, { type FastifyError, type FastifyInstance } from 'fastify';
+import { type LogRoutesOptions, logRoutes } from './log-routes.js';
+import { PROBLEMS, type ProblemCode, ProblemError, problemBody } from './problems.js';
+
+export interface AppOptions extends LogRoutesOptions {
+  /** Log requests and errors (pino, JSON lines on stdout). */
+  logger?: boolean;
+}
+
+/** Fastify's own client-error codes, mapped onto the catalogue. */
+function codeForFastifyError(error: FastifyError): ProblemCode | undefined {
+  if (error.code === 'FST_ERR_CTP_BODY_TOO_LARGE') return 'entry_too_large';
+  if (error.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE') return 'unsupported_media_type';
+  const status = error.statusCode ?? 500;
+  if (status === 404) return 'not_found';
+  if (status >= 400 && status < 500) return 'bad_request';
+  return undefined;
+}
+
+/**
+ * Build the HTTP app without listening, so tests drive it in-process with inject(). Every error
+ * leaves as RFC 9457 problem+json with a stable `code`; a 500 says only its request id.
+ */
+export function buildApp(options: AppOptions): FastifyInstance {
+  const app = Fastify({
+    logger: options.logger ?? false,
+    // The tile paths are long but bounded; anything much longer is not ours.
+    routerOptions: { maxParamLength: 200 },
+    return503OnClosing: true,
+  });
+
+  app.setErrorHandler((error: FastifyError, request, reply) => {
+    let code: ProblemCode | undefined;
+    let detail: string | undefined;
+    if (error instanceof ProblemError) {
+      code = error.code;
+      detail = error.detail;
+    } else if (
+      (error as { name?: string }).name === 'CinnabarError' &&
+      (error as { code?: string }).code === 'entry_too_large'
+    ) {
+      code = 'entry_too_large';
+      detail = error.message;
+    } else if ((error as { name?: string }).name === 'SequencerUnavailableError') {
+      code = 'sequencer_unavailable';
+      detail = error.message;
+    } else {
+      code = codeForFastifyError(error);
+      detail = code ? error.message : undefined;
+    }
+    if (!code || PROBLEMS[code].status >= 500) request.log.error({ err: error }, 'request failed');
+    const problem = problemBody(code ?? 'internal_error', detail, code ? undefined : request.id);
+    return reply.code(problem.status).header('content-type', 'application/problem+json').send(problem);
+  });
+
+  app.setNotFoundHandler((request, reply) => {
+    const problem = problemBody('not_found', `${request.method} ${request.url.slice(0, 200)} is not a route`);
+    return reply.code(404).header('content-type', 'application/problem+json').send(problem);
+  });
+
+  app.register(logRoutes, options);
+  return app;
+}

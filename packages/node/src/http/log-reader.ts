@@ -1,0 +1,36 @@
+import type { Sequencer } from '../log/sequencer.js';
+import type { StoredTile } from '../log/stored-tile.js';
+import type { LogStorage, StoredCheckpoint } from '../storage/log-storage.js';
+
+/** Reads the published log for the HTTP API, from the sequencer's memory when this node writes. */
+export class LogReader {
+  private cached: { checkpoint: StoredCheckpoint; at: number } | undefined;
+
+  constructor(
+    private readonly storage: LogStorage,
+    private readonly sequencer?: () => Sequencer | undefined,
+    /** How long a node that does not sequence reuses the checkpoint it read (ms). */
+    private readonly checkpointTtlMs = 500,
+  ) {}
+
+  async checkpoint(): Promise<StoredCheckpoint> {
+    const sequencer = this.sequencer?.();
+    if (sequencer) return sequencer.checkpoint;
+    const now = Date.now();
+    if (this.cached && now - this.cached.at < this.checkpointTtlMs) return this.cached.checkpoint;
+    const checkpoint = await this.storage.latestCheckpoint();
+    if (!checkpoint)
+      throw new Error('the log has no checkpoint yet: has a sequencer started on this database?');
+    this.cached = { checkpoint, at: now };
+    return checkpoint;
+  }
+
+  entries(start: number, count: number): Promise<Uint8Array[]> {
+    return this.storage.readEntries(start, count);
+  }
+
+  async tile(level: number, index: number): Promise<StoredTile | undefined> {
+    const [tile] = await this.storage.readTiles([{ level, index }]);
+    return tile;
+  }
+}

@@ -1,0 +1,31 @@
+export {
+  DATA_DIR_DEFAULTS,
+  type DataDir,
+  type DataDirOptions,
+  initDataDir,
+  loadDataDir,
+} from './data-dir.js';
+export { type AppOptions, buildApp } from './http/app.js';
+export { LogReader } from './http/log-reader.js';
+export { PROBLEMS, type ProblemBody, type ProblemCode, ProblemError } from './http/problems.js';
+export { LogIntegrityError, loadLogState } from './log/log-state.js';
+export { nodeNoteSigner } from './log/node-signer.js';
+export {
+  SEQUENCER_DEFAULTS,
+  Sequencer,
+  type SequencerOptions,
+  SequencerUnavailableError,
+} from './log/sequencer.js';
+export * from './log/stored-tile.js';
+export { NODE_DEFAULTS, type NodeOptions, type RunningNode, startNode } from './node.js';
+export { useNodeCrypto } from './node-crypto.js';
+export {
+  FenceError,
+  type LogBatch,
+  type LogStorage,
+  StorageInUseError,
+  type StoredCheckpoint,
+} from './storage/log-storage.js';
+export { openStorage, SQLITE_FILE } from './storage/open-storage.js';
+export { PostgresStorage } from './storage/postgres-storage.js';
+export { SqliteStorage } from './storage/sqlite-storage.js';

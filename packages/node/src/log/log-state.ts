@@ -1,0 +1,127 @@
+import {
+  bytesEqual,
+  HASH_SIZE,
+  leafHash,
+  MerkleFrontier,
+  type NoteVerifier,
+  openCheckpoint,
+  TILE_HEIGHT,
+  TILE_WIDTH,
+  treeRoot,
+  treeRootNodes,
+} from '@cinnabar/core';
+import type { LogStorage, StoredCheckpoint } from '../storage/log-storage.js';
+import { EdgeTile, StoredTileHashReader, storedTileRoot, verifyStoredTile } from './stored-tile.js';
+
+/** The log's durable state failed a check at start-up: the node must not serve or append. */
+export class LogIntegrityError extends Error {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'LogIntegrityError';
+  }
+}
+
+/** What a sequencer keeps in memory: O(log n), whatever the size of the log. */
+export interface LogState {
+  checkpoint: StoredCheckpoint;
+  frontier: MerkleFrontier;
+  /** The right-edge (partial) tile at each tile level; empty where the edge is full. */
+  edgeTiles: EdgeTile[];
+}
+
+/** Number of hashes at tree level 8*L in a tree of `size` leaves. */
+export function hashesAtTileLevel(size: number, level: number): number {
+  return Math.floor(size / TILE_WIDTH ** level);
+}
+
+/**
+ * Load the last durable state and check it before trusting it: the checkpoint verifies under the
+ * log's key and matches its stored columns; the entry count is the checkpoint's size; the right-edge
+ * tiles are internally consistent, match the last entries and their children; and the root computed
+ * from the stored tiles is the checkpoint's root. Older full tiles are checked by an audit.
+ */
+export async function loadLogState(
+  storage: LogStorage,
+  verifier: NoteVerifier,
+  origin: string,
+): Promise<LogState | undefined> {
+  const checkpoint = await storage.latestCheckpoint();
+  const entryCount = await storage.countEntries();
+  if (!checkpoint) {
+    if (entryCount !== 0)
+      throw new LogIntegrityError(`storage holds ${entryCount} entries but no checkpoint`);
+    return undefined;
+  }
+  let opened: ReturnType<typeof openCheckpoint>;
+  try {
+    opened = openCheckpoint(checkpoint.note, verifier, origin);
+  } catch (cause) {
+    throw new LogIntegrityError(
+      `the latest stored checkpoint (size ${checkpoint.size}) does not verify with the log key for ${origin}: ${(cause as Error).message}`,
+      { cause },
+    );
+  }
+  const size = checkpoint.size;
+  if (opened.checkpoint.size !== size || !bytesEqual(opened.checkpoint.rootHash, checkpoint.rootHash))
+    throw new LogIntegrityError(
+      `the stored checkpoint's note does not match its size/root columns at size ${size}`,
+    );
+  if (entryCount !== size)
+    throw new LogIntegrityError(`the checkpoint has size ${size} but storage holds ${entryCount} entries`);
+
+  const edgeTiles: EdgeTile[] = [];
+  for (let level = 0; hashesAtTileLevel(size, level) > 0; level++) {
+    const width = hashesAtTileLevel(size, level) % TILE_WIDTH;
+    const index = Math.floor(hashesAtTileLevel(size, level) / TILE_WIDTH);
+    let edge = EdgeTile.empty();
+    if (width > 0) {
+      const [tile] = await storage.readTiles([{ level, index }]);
+      if (!tile || tile.width !== width)
+        throw new LogIntegrityError(
+          `tile ${level}/${index} should have width ${width} at size ${size} but has ${tile ? tile.width : 'none'}`,
+        );
+      if (!verifyStoredTile(tile.data, tile.width))
+        throw new LogIntegrityError(`tile ${level}/${index} is damaged`);
+      edge = EdgeTile.fromStored(tile.data, width);
+      if (level === 0) {
+        const entries = await storage.readEntries(index * TILE_WIDTH, width);
+        entries.forEach((entry, i) => {
+          if (!bytesEqual(leafHash(entry), tile.data.subarray(i * HASH_SIZE, (i + 1) * HASH_SIZE)))
+            throw new LogIntegrityError(
+              `entry ${index * TILE_WIDTH + i} does not match its hash in tile 0/${index}`,
+            );
+        });
+      }
+    }
+    edgeTiles.push(edge);
+  }
+
+  const reader = new StoredTileHashReader((keys) => storage.readTiles(keys));
+  // The newest full tile at each level must hash to its entry in the level above.
+  for (let level = 0; hashesAtTileLevel(size, level + 1) > 0; level++) {
+    const index = hashesAtTileLevel(size, level + 1) - 1;
+    const [child] = await storage.readTiles([{ level, index }]);
+    if (!child || child.width !== TILE_WIDTH || !verifyStoredTile(child.data, TILE_WIDTH))
+      throw new LogIntegrityError(`full tile ${level}/${index} is missing or damaged`);
+    const [parentHash] = await reader.readHashes([{ level: TILE_HEIGHT * (level + 1), index }]);
+    if (!bytesEqual(storedTileRoot(child.data), parentHash!))
+      throw new LogIntegrityError(`full tile ${level}/${index} does not match its hash in the tile above`);
+  }
+  let frontier: MerkleFrontier;
+  try {
+    const nodes = await reader.readHashes(treeRootNodes(size));
+    frontier = new MerkleFrontier(size, nodes);
+  } catch (cause) {
+    throw new LogIntegrityError(`the stored tiles cannot rebuild the tree of size ${size}`, { cause });
+  }
+  if (!bytesEqual(frontier.root(), checkpoint.rootHash))
+    throw new LogIntegrityError(
+      `the root computed from the stored tiles does not match the checkpoint at size ${size}`,
+    );
+  // Cross-check: the same root read through the proof machinery.
+  if (!bytesEqual(await treeRoot(size, reader), checkpoint.rootHash))
+    throw new LogIntegrityError(
+      `the tree root read from tiles does not match the checkpoint at size ${size}`,
+    );
+  return { checkpoint, frontier, edgeTiles };
+}

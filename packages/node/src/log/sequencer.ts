@@ -1,0 +1,206 @@
+import {
+  CinnabarError,
+  leafHash,
+  MAX_ENTRY_SIZE,
+  MerkleFrontier,
+  type NoteSigner,
+  type NoteVerifier,
+  signCheckpoint,
+  TILE_WIDTH,
+} from '@cinnabar/core';
+import { useNodeCrypto } from '../node-crypto.js';
+import type { LogStorage, StoredCheckpoint } from '../storage/log-storage.js';
+import { hashesAtTileLevel, type LogState, loadLogState } from './log-state.js';
+import { EdgeTile, type StoredTile } from './stored-tile.js';
+
+export interface SequencerOptions {
+  /** Most entries in one commit. */
+  maxBatchSize: number;
+  /** Longest an append waits for its batch to fill before the batch is committed anyway. */
+  maxBatchDelayMs: number;
+}
+
+export const SEQUENCER_DEFAULTS: SequencerOptions = { maxBatchSize: 4096, maxBatchDelayMs: 0 };
+
+interface PendingAppend {
+  entry: Uint8Array;
+  resolve: (index: number) => void;
+  reject: (error: unknown) => void;
+}
+
+/** The sequencer is stopped or lost its storage; appends are refused until it recovers. */
+export class SequencerUnavailableError extends Error {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'SequencerUnavailableError';
+  }
+}
+
+/**
+ * Takes appends concurrently and commits them in batches. One batch = one storage commit holding
+ * its entries, every tile they change and the newly signed checkpoint; an append resolves with its
+ * index only after that commit returned. Batches are committed one at a time, in order.
+ */
+export class Sequencer {
+  private pending: PendingAppend[] = [];
+  private timer: ReturnType<typeof setTimeout> | undefined;
+  private flushing: Promise<void> | undefined;
+  private closed = false;
+  /** Set after a failed commit: the stored state is unknown until reloaded. */
+  private stale = false;
+  private committed = { batches: 0, entries: 0 };
+
+  private constructor(
+    private readonly storage: LogStorage,
+    private readonly signer: NoteSigner,
+    private readonly verifier: NoteVerifier,
+    private readonly origin: string,
+    private readonly options: SequencerOptions,
+    private state: LogState,
+  ) {}
+
+  /** Recover the last durable state (checked, see loadLogState) and publish a first checkpoint if none. */
+  static async start(
+    storage: LogStorage,
+    signer: NoteSigner,
+    verifier: NoteVerifier,
+    origin: string,
+    options: Partial<SequencerOptions> = {},
+  ): Promise<Sequencer> {
+    const opts = { ...SEQUENCER_DEFAULTS, ...options };
+    useNodeCrypto();
+    let state = await loadLogState(storage, verifier, origin);
+    if (!state) {
+      const frontier = new MerkleFrontier();
+      const checkpoint = signedCheckpoint(origin, 0, frontier.root(), signer);
+      await storage.commit({ firstIndex: 0, entries: [], tiles: [], checkpoint });
+      state = { checkpoint, frontier, edgeTiles: [] };
+    }
+    return new Sequencer(storage, signer, verifier, origin, opts, state);
+  }
+
+  get checkpoint(): StoredCheckpoint {
+    return this.state.checkpoint;
+  }
+
+  /** Batches and entries committed since start (for metrics and benchmarks). */
+  get stats(): { batches: number; entries: number } {
+    return { ...this.committed };
+  }
+
+  /** Append one entry; resolves with its index once it is durable. */
+  append(entry: Uint8Array): Promise<number> {
+    if (entry.length > MAX_ENTRY_SIZE)
+      return Promise.reject(
+        new CinnabarError('entry_too_large', `entry is ${entry.length} bytes; the most is ${MAX_ENTRY_SIZE}`),
+      );
+    if (this.closed) return Promise.reject(new SequencerUnavailableError('the sequencer is closed'));
+    return new Promise((resolve, reject) => {
+      this.pending.push({ entry, resolve, reject });
+      this.schedule();
+    });
+  }
+
+  private schedule(): void {
+    if (this.flushing) return; // the running flush loop picks the new append up
+    if (this.pending.length >= this.options.maxBatchSize || this.options.maxBatchDelayMs <= 0) {
+      this.flushSoon();
+    } else {
+      this.timer ??= setTimeout(() => this.flushSoon(), this.options.maxBatchDelayMs);
+    }
+  }
+
+  private flushSoon(): void {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = undefined;
+    if (this.flushing) return;
+    // setImmediate lets every append made in this turn of the event loop join the batch.
+    this.flushing = new Promise<void>((resolve) => setImmediate(resolve)).then(() => this.flushLoop());
+  }
+
+  private async flushLoop(): Promise<void> {
+    try {
+      while (this.pending.length > 0) {
+        const batch = this.pending.splice(0, this.options.maxBatchSize);
+        try {
+          if (this.stale) await this.reload();
+          const first = await this.commitBatch(batch.map((p) => p.entry));
+          batch.forEach((p, i) => {
+            p.resolve(first + i);
+          });
+        } catch (error) {
+          // The commit may or may not have reached storage: reload before the next batch.
+          this.stale = true;
+          const failure = new SequencerUnavailableError('the log storage failed to commit the batch', {
+            cause: error,
+          });
+          for (const p of batch) p.reject(failure);
+        }
+      }
+    } finally {
+      this.flushing = undefined;
+    }
+  }
+
+  private async reload(): Promise<void> {
+    const state = await loadLogState(this.storage, this.verifier, this.origin);
+    if (!state) throw new SequencerUnavailableError('the log storage lost its checkpoint');
+    this.state = state;
+    this.stale = false;
+  }
+
+  /** Compute the batch's tiles and checkpoint on copies, commit, then swap the state in. */
+  private async commitBatch(entries: Uint8Array[]): Promise<number> {
+    const firstIndex = this.state.checkpoint.size;
+    const frontier = new MerkleFrontier(this.state.frontier.size, this.state.frontier.nodes());
+    const edges = this.state.edgeTiles.map((tile) => tile.clone());
+    const tiles: StoredTile[] = [];
+    const touched = new Set<number>(); // tile levels whose edge tile changed
+    for (const entry of entries) {
+      let hash: Uint8Array | undefined = leafHash(entry);
+      frontier.append(hash);
+      for (let level = 0; hash; level++) {
+        if (edges[level] === undefined) edges[level] = EdgeTile.empty();
+        const edge = edges[level]!;
+        const root = edge.push(hash);
+        touched.add(level);
+        if (root) {
+          // The tile is full: store it, and carry its root to the level above.
+          const index = Math.floor((hashesAtTileLevel(frontier.size, level) - 1) / TILE_WIDTH);
+          tiles.push({ level, index, width: TILE_WIDTH, data: edge.serialize() });
+          edges[level] = EdgeTile.empty();
+        }
+        hash = root;
+      }
+    }
+    for (const level of touched) {
+      const edge = edges[level]!;
+      if (edge.width === 0) continue;
+      const index = Math.floor(hashesAtTileLevel(frontier.size, level) / TILE_WIDTH);
+      tiles.push({ level, index, width: edge.width, data: edge.serialize() });
+    }
+    const checkpoint = signedCheckpoint(this.origin, frontier.size, frontier.root(), this.signer);
+    await this.storage.commit({ firstIndex, entries, tiles, checkpoint });
+    this.state = { checkpoint, frontier, edgeTiles: edges };
+    this.committed.batches++;
+    this.committed.entries += entries.length;
+    return firstIndex;
+  }
+
+  /** Commit what is pending, then refuse further appends. */
+  async close(): Promise<void> {
+    this.closed = true;
+    if (this.timer) this.flushSoon();
+    while (this.flushing) await this.flushing;
+  }
+}
+
+function signedCheckpoint(
+  origin: string,
+  size: number,
+  rootHash: Uint8Array,
+  signer: NoteSigner,
+): StoredCheckpoint {
+  const note = signCheckpoint({ origin, size, rootHash, extensions: [] }, signer);
+  return { size, rootHash, note };
+}

@@ -1,0 +1,130 @@
+import { verifierFromKey } from '@cinnabar/core';
+import type { FastifyInstance } from 'fastify';
+import { type DataDirOptions, initDataDir } from './data-dir.js';
+import { buildApp } from './http/app.js';
+import { LogReader } from './http/log-reader.js';
+import { ProblemError } from './http/problems.js';
+import { loadLogState } from './log/log-state.js';
+import { nodeNoteSigner } from './log/node-signer.js';
+import { Sequencer, type SequencerOptions } from './log/sequencer.js';
+import { useNodeCrypto } from './node-crypto.js';
+import type { LogStorage } from './storage/log-storage.js';
+import { openStorage } from './storage/open-storage.js';
+
+export interface NodeOptions extends DataDirOptions {
+  /** PostgreSQL URL; empty for the embedded SQLite database in the data directory. */
+  databaseUrl: string | undefined;
+  port: number;
+  host: string;
+  sequencer: Partial<SequencerOptions>;
+  /** How often a node without the writer lock tries to take it (PostgreSQL fail-over), in ms. */
+  writerRetryMs: number;
+  logger: boolean;
+}
+
+export const NODE_DEFAULTS: NodeOptions = {
+  dataDir: './cinnabar-data',
+  origin: 'localhost/cinnabar',
+  databaseUrl: undefined,
+  port: 7470,
+  host: '127.0.0.1',
+  sequencer: {},
+  writerRetryMs: 2000,
+  logger: false,
+};
+
+export interface RunningNode {
+  app: FastifyInstance;
+  /** The log prefix URL, e.g. http://127.0.0.1:7470/log/ */
+  logUrl: string;
+  url: string;
+  vkey: string;
+  origin: string;
+  storage: LogStorage;
+  /** Whether this process currently holds the writer lock and sequences appends. */
+  isSequencer(): boolean;
+  close(): Promise<void>;
+}
+
+/**
+ * Start a node: open (and on first use create) the data directory, open storage, take the writer
+ * lock if free and recover the sequencer, then listen. A node that does not get the lock serves
+ * reads and keeps trying to take over.
+ */
+export async function startNode(options: Partial<NodeOptions> = {}): Promise<RunningNode> {
+  const opts: NodeOptions = { ...NODE_DEFAULTS, ...options };
+  useNodeCrypto();
+  const dataDir = await initDataDir({
+    dataDir: opts.dataDir,
+    ...(options.origin ? { origin: options.origin } : {}),
+  });
+  const origin = dataDir.config.origin;
+  const storage = openStorage({ dataDir: opts.dataDir, databaseUrl: opts.databaseUrl });
+  let sequencer: Sequencer | undefined;
+  let retry: ReturnType<typeof setTimeout> | undefined;
+  let closing = false;
+  try {
+    await storage.init();
+    const signer = nodeNoteSigner(dataDir.skey);
+    const verifier = verifierFromKey(dataDir.vkey);
+
+    const reader = new LogReader(storage, () => sequencer);
+    const app = buildApp({
+      reader,
+      vkey: dataDir.vkey,
+      appendToken: dataDir.appendToken,
+      append: (entry) => {
+        if (!sequencer) throw new ProblemError('not_sequencer', 'another process holds the writer lock');
+        return sequencer.append(entry);
+      },
+      logger: opts.logger,
+    });
+
+    const tryToSequence = async (): Promise<void> => {
+      if (closing || sequencer) return;
+      if (await storage.tryAcquireWriterLock()) {
+        sequencer = await Sequencer.start(storage, signer, verifier, origin, opts.sequencer);
+        return;
+      }
+      retry = setTimeout(() => {
+        tryToSequence().catch((error) => app.log.error({ err: error }, 'taking the writer lock failed'));
+      }, opts.writerRetryMs);
+      retry.unref();
+    };
+    storage.onWriterLockLost((error) => {
+      const lost = sequencer;
+      sequencer = undefined;
+      app.log.error({ err: error }, 'lost the writer lock; serving reads only');
+      void lost?.close().finally(() => tryToSequence());
+    });
+
+    await tryToSequence();
+    // A node that only reads checks the stored state too, before serving it.
+    if (!sequencer) await loadLogState(storage, verifier, origin);
+    await app.listen({ port: opts.port, host: opts.host });
+    const address = app.server.address();
+    const port = typeof address === 'object' && address ? address.port : opts.port;
+    const url = `http://${opts.host.includes(':') ? `[${opts.host}]` : opts.host}:${port}/`;
+    return {
+      app,
+      url,
+      logUrl: `${url}log/`,
+      vkey: dataDir.vkey,
+      origin,
+      storage,
+      isSequencer: () => sequencer !== undefined,
+      close: async () => {
+        closing = true;
+        if (retry) clearTimeout(retry);
+        await app.close();
+        await sequencer?.close();
+        await storage.close();
+      },
+    };
+  } catch (error) {
+    closing = true;
+    if (retry) clearTimeout(retry);
+    await storage.close().catch(() => {});
+    throw error;
+  }
+}

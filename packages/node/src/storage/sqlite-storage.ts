@@ -1,0 +1,145 @@
+import Database from 'better-sqlite3';
+import type { StoredTile } from '../log/stored-tile.js';
+import {
+  FenceError,
+  type LogBatch,
+  type LogStorage,
+  StorageInUseError,
+  type StoredCheckpoint,
+  type TileKey,
+} from './log-storage.js';
+
+const SCHEMA_VERSION = '1';
+
+const SCHEMA = `
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS entries (idx INTEGER PRIMARY KEY, data BLOB NOT NULL);
+CREATE TABLE IF NOT EXISTS tiles (
+  level INTEGER NOT NULL, idx INTEGER NOT NULL, width INTEGER NOT NULL, data BLOB NOT NULL,
+  PRIMARY KEY (level, idx)
+);
+CREATE TABLE IF NOT EXISTS checkpoints (size INTEGER PRIMARY KEY, root BLOB NOT NULL, note TEXT NOT NULL);
+`;
+
+interface CheckpointRow {
+  size: number;
+  root: Uint8Array;
+  note: string;
+}
+
+/**
+ * Embedded storage: one SQLite file in WAL mode with synchronous=FULL, so a commit is on disk
+ * (the WAL is fsynced) before it returns. The writer holds SQLite's exclusive lock for its whole
+ * life, which also keeps a second node off the same data directory.
+ */
+export class SqliteStorage implements LogStorage {
+  readonly kind = 'sqlite';
+  private readonly db: Database.Database;
+  private statements!: ReturnType<SqliteStorage['prepare']>;
+
+  constructor(readonly path: string) {
+    this.db = new Database(path, { timeout: 0 });
+  }
+
+  async init(): Promise<void> {
+    // One process owns an embedded log: EXCLUSIVE mode takes the file lock at the first write
+    // below and keeps it until close, so a second node on the same directory fails right here.
+    this.db.pragma('locking_mode = EXCLUSIVE');
+    try {
+      this.db.pragma('journal_mode = WAL');
+      this.db.exec('BEGIN EXCLUSIVE; COMMIT;');
+    } catch (error) {
+      if (!(error as { code?: string }).code?.startsWith('SQLITE_BUSY')) throw error;
+      throw new StorageInUseError(
+        `${this.path} is in use by another process (is another node running on it?)`,
+      );
+    }
+    this.db.pragma('synchronous = FULL');
+    this.db.exec(SCHEMA);
+    const version = this.db.prepare('SELECT value FROM meta WHERE key = ?').get('schema_version') as
+      | { value: string }
+      | undefined;
+    if (!version)
+      this.db.prepare('INSERT INTO meta (key, value) VALUES (?, ?)').run('schema_version', SCHEMA_VERSION);
+    else if (version.value !== SCHEMA_VERSION)
+      throw new Error(
+        `database schema version ${version.value} is not supported (expected ${SCHEMA_VERSION})`,
+      );
+    this.statements = this.prepare();
+  }
+
+  private prepare() {
+    const db = this.db;
+    return {
+      latest: db.prepare('SELECT size, root, note FROM checkpoints ORDER BY size DESC LIMIT 1'),
+      at: db.prepare('SELECT size, root, note FROM checkpoints WHERE size = ?'),
+      entries: db.prepare('SELECT data FROM entries WHERE idx >= ? AND idx < ? ORDER BY idx').pluck(),
+      tile: db.prepare('SELECT level, idx AS "index", width, data FROM tiles WHERE level = ? AND idx = ?'),
+      count: db.prepare('SELECT coalesce(max(idx) + 1, 0) FROM entries').pluck(),
+      insertEntry: db.prepare('INSERT INTO entries (idx, data) VALUES (?, ?)'),
+      putTile: db.prepare(
+        'INSERT INTO tiles (level, idx, width, data) VALUES (?, ?, ?, ?) ' +
+          'ON CONFLICT (level, idx) DO UPDATE SET width = excluded.width, data = excluded.data',
+      ),
+      insertCheckpoint: db.prepare('INSERT INTO checkpoints (size, root, note) VALUES (?, ?, ?)'),
+      size: db.prepare('SELECT coalesce(max(size), 0) FROM checkpoints').pluck(),
+    };
+  }
+
+  async latestCheckpoint(): Promise<StoredCheckpoint | undefined> {
+    return toCheckpoint(this.statements.latest.get() as CheckpointRow | undefined);
+  }
+
+  async checkpointAt(size: number): Promise<StoredCheckpoint | undefined> {
+    return toCheckpoint(this.statements.at.get(size) as CheckpointRow | undefined);
+  }
+
+  async readEntries(start: number, count: number): Promise<Uint8Array[]> {
+    return (this.statements.entries.all(start, start + count) as Buffer[]).map(asBytes);
+  }
+
+  async readTiles(keys: readonly TileKey[]): Promise<(StoredTile | undefined)[]> {
+    return keys.map((k) => {
+      const tile = this.statements.tile.get(k.level, k.index) as StoredTile | undefined;
+      return tile && { ...tile, data: asBytes(tile.data as Buffer) };
+    });
+  }
+
+  async countEntries(): Promise<number> {
+    return this.statements.count.get() as number;
+  }
+
+  async commit(batch: LogBatch): Promise<void> {
+    const s = this.statements;
+    this.db.transaction(() => {
+      const size = s.size.get() as number;
+      if (size !== batch.firstIndex) throw new FenceError(batch.firstIndex, size);
+      let index = batch.firstIndex;
+      for (const entry of batch.entries) s.insertEntry.run(index++, entry);
+      for (const t of batch.tiles) s.putTile.run(t.level, t.index, t.width, t.data);
+      const c = batch.checkpoint;
+      s.insertCheckpoint.run(c.size, c.rootHash, c.note);
+    })();
+  }
+
+  async tryAcquireWriterLock(): Promise<boolean> {
+    return true; // taken in init(): this process is the only one using the file
+  }
+
+  onWriterLockLost(): void {
+    // A process-held file lock cannot be lost while the process lives.
+  }
+
+  async close(): Promise<void> {
+    if (this.db.open) this.db.close();
+  }
+}
+
+/** A plain Uint8Array view of a driver's Buffer, so callers compare bytes, not classes. */
+function asBytes(buffer: Buffer): Uint8Array {
+  return new Uint8Array(buffer.buffer, buffer.byteOffset, buffer.byteLength);
+}
+
+function toCheckpoint(row: CheckpointRow | undefined): StoredCheckpoint | undefined {
+  return row && { size: row.size, rootHash: new Uint8Array(row.root), note: row.note };
+}
