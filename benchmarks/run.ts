@@ -1,0 +1,129 @@
+// npm run bench [-- --only append,http,proofs,memory --sizes 1000000,10000000 --backends sqlite,postgres --seconds 10]
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { startPostgres } from '../packages/node/test/support/postgres-server.js';
+import { appendThroughput } from './ledger/append-throughput.js';
+import { benchDataDir, buildLog } from './ledger/build-log.js';
+import { httpAppend } from './ledger/http-append.js';
+import { nodeMemory } from './ledger/memory.js';
+import { proofTimes } from './ledger/proofs.js';
+import { fmt, machine } from './support.js';
+
+const { values } = parseArgs({
+  options: {
+    only: { type: 'string', default: 'append,http,proofs,memory' },
+    sizes: { type: 'string', default: '1000000,10000000' },
+    backends: { type: 'string', default: 'sqlite,postgres' },
+    seconds: { type: 'string', default: '10' },
+    samples: { type: 'string', default: '2000' },
+    cache: { type: 'string', default: join(tmpdir(), 'cinnabar-bench') },
+    'postgres-sizes': { type: 'string', default: '1000000,10000000' },
+  },
+});
+const only = new Set(values.only.split(','));
+const backends = values.backends.split(',') as ('sqlite' | 'postgres')[];
+const sizes = values.sizes.split(',').map(Number);
+const pgSizes = new Set(values['postgres-sizes'].split(',').map(Number));
+const seconds = Number(values.seconds);
+const results: Record<string, unknown[]> = {};
+const log = (line: string) => console.log(line);
+const record = (task: string, result: unknown) => {
+  results[task] = [...(results[task] ?? []), result];
+  console.log(JSON.stringify({ task, ...(result as object) }));
+};
+
+log(`machine: ${machine()}`);
+const pg = backends.includes('postgres') ? await startPostgres() : undefined;
+// The PostgreSQL data lives in a throwaway cluster: large logs are rebuilt on every run.
+let databases = 0;
+const databaseFor = async (backend: string) =>
+  backend === 'postgres' ? pg!.createDatabase(`bench_${++databases}`) : undefined;
+
+try {
+  for (const backend of backends) {
+    if (only.has('append')) {
+      for (const appenders of [64]) {
+        const databaseUrl = await databaseFor(backend);
+        record(
+          'append',
+          await appendThroughput({
+            backend,
+            ...(databaseUrl ? { databaseUrl } : {}),
+            appenders,
+            entryBytes: 1024,
+            seconds,
+          }),
+        );
+      }
+    }
+    if (only.has('http')) {
+      const databaseUrl = await databaseFor(backend);
+      record(
+        'http',
+        await httpAppend({
+          backend,
+          ...(databaseUrl ? { databaseUrl } : {}),
+          connections: 64,
+          entryBytes: 1024,
+          seconds,
+        }),
+      );
+    }
+    if (only.has('proofs') || only.has('memory')) {
+      for (const size of sizes) {
+        if (backend === 'postgres' && !pgSizes.has(size)) continue;
+        const databaseUrl = await databaseFor(backend);
+        const dataDir =
+          backend === 'postgres'
+            ? join(values.cache, `pg-run-${process.pid}-${size}`)
+            : benchDataDir(values.cache, backend, size);
+        log(`building a ${backend} log of ${fmt(size)} entries in ${dataDir}`);
+        const built = await buildLog({
+          dataDir,
+          ...(databaseUrl ? { databaseUrl } : {}),
+          size,
+          entryBytes: 64,
+          log,
+        });
+        if (built.buildSeconds)
+          record('build', {
+            backend,
+            size,
+            seconds: built.buildSeconds,
+            perSecond: size / built.buildSeconds,
+          });
+        if (only.has('proofs'))
+          record(
+            'proofs',
+            await proofTimes({
+              backend,
+              dataDir,
+              ...(databaseUrl ? { databaseUrl } : {}),
+              samples: Number(values.samples),
+            }),
+          );
+        if (only.has('memory'))
+          record(
+            'memory',
+            await nodeMemory({
+              backend,
+              dataDir,
+              ...(databaseUrl ? { databaseUrl } : {}),
+              size: built.size,
+              seconds: Math.max(10, seconds),
+            }),
+          );
+      }
+    }
+  }
+} finally {
+  await pg?.stop();
+}
+mkdirSync('bench-results', { recursive: true });
+writeFileSync(
+  join('bench-results', 'ledger.json'),
+  `${JSON.stringify({ machine: machine(), date: new Date().toISOString(), results }, null, 2)}\n`,
+);
+log('wrote bench-results/ledger.json');

@@ -1,0 +1,32 @@
+import { DATA_DIR_DEFAULTS, initDataDir } from '@cinnabar/node';
+import { Command } from 'commander';
+import { type CliIo, jsonOption } from '../program.js';
+
+export function initCommand(io: CliIo): Command {
+  return new Command('init')
+    .description('create a data directory and the log signing key; prints the verifier key')
+    .option('--data <dir>', 'data directory', DATA_DIR_DEFAULTS.dataDir)
+    .option('--origin <origin>', 'log origin, also the checkpoint key name', DATA_DIR_DEFAULTS.origin)
+    .addOption(jsonOption())
+    .action(async (options: { data: string; origin: string; json?: boolean }) => {
+      const dir = await initDataDir({ dataDir: options.data, origin: options.origin });
+      if (options.json) {
+        io.out(
+          JSON.stringify({
+            dataDir: dir.dir,
+            origin: dir.config.origin,
+            vkey: dir.vkey,
+            created: dir.created,
+          }),
+        );
+        return;
+      }
+      io.out(
+        dir.created
+          ? `Created ${dir.dir} for log ${dir.config.origin}.`
+          : `${dir.dir} already holds log ${dir.config.origin}.`,
+      );
+      io.out('Verifier key (give it to anyone who verifies this log):');
+      io.out(dir.vkey);
+    });
+}

@@ -1,0 +1,83 @@
+import { LogIntegrityError, NODE_DEFAULTS, SEQUENCER_DEFAULTS, startNode } from '@cinnabar/node';
+import { Command, InvalidArgumentError } from 'commander';
+import type { CliIo } from '../program.js';
+
+export function parseInteger(min: number, max: number) {
+  return (value: string): number => {
+    if (!/^\d+$/.test(value)) throw new InvalidArgumentError(`${value} is not a whole number`);
+    const n = Number(value);
+    if (n < min || n > max) throw new InvalidArgumentError(`${value} is outside ${min}..${max}`);
+    return n;
+  };
+}
+
+export function serveCommand(io: CliIo): Command {
+  return new Command('serve')
+    .description('run a node: the log at /log/ (C2SP tlog-tiles) and the API at /v1/')
+    .option('--data <dir>', 'data directory, created on first use', NODE_DEFAULTS.dataDir)
+    .option('--port <n>', 'port to listen on', parseInteger(0, 65535), NODE_DEFAULTS.port)
+    .option('--host <address>', 'address to listen on', NODE_DEFAULTS.host)
+    .option(
+      '--database <url>',
+      'postgres://… to keep the log in PostgreSQL (default: SQLite in the data directory)',
+    )
+    .option('--origin <origin>', 'log origin when the data directory is created', NODE_DEFAULTS.origin)
+    .option(
+      '--max-batch <n>',
+      'most entries in one commit',
+      parseInteger(1, 65536),
+      SEQUENCER_DEFAULTS.maxBatchSize,
+    )
+    .option(
+      '--batch-delay <ms>',
+      'longest wait for a batch to fill',
+      parseInteger(0, 1000),
+      SEQUENCER_DEFAULTS.maxBatchDelayMs,
+    )
+    .option('--quiet', 'do not log requests')
+    .action(
+      async (options: {
+        data: string;
+        port: number;
+        host: string;
+        database?: string;
+        origin: string;
+        maxBatch: number;
+        batchDelay: number;
+        quiet?: boolean;
+      }) => {
+        let node: Awaited<ReturnType<typeof startNode>>;
+        try {
+          node = await startNode({
+            dataDir: options.data,
+            origin: options.origin,
+            databaseUrl: options.database,
+            port: options.port,
+            host: options.host,
+            sequencer: { maxBatchSize: options.maxBatch, maxBatchDelayMs: options.batchDelay },
+            logger: !options.quiet,
+          });
+        } catch (error) {
+          if (error instanceof LogIntegrityError) {
+            io.err(`cinnabar: the log failed its integrity check and will not be served: ${error.message}`);
+            io.exitCode = 1;
+            return;
+          }
+          throw error;
+        }
+        io.out(
+          `Cinnabar node for ${node.origin} on ${node.url} (${node.storage.kind}${node.isSequencer() ? ', sequencer' : ', reader'})`,
+        );
+        io.out(`Log: ${node.logUrl}  verifier key: ${node.vkey}`);
+        await new Promise<void>((resolve) => {
+          const stop = () => {
+            process.off('SIGINT', stop);
+            process.off('SIGTERM', stop);
+            node.close().then(resolve, resolve);
+          };
+          process.on('SIGINT', stop);
+          process.on('SIGTERM', stop);
+        });
+      },
+    );
+}

@@ -1,0 +1,38 @@
+import { Command, Option } from 'commander';
+import { initCommand } from './commands/init.js';
+import { logVerifyCommand } from './commands/log-verify.js';
+import { serveCommand } from './commands/serve.js';
+
+/** Where the CLI writes, so tests can run the real parser in-process. */
+export interface CliIo {
+  out(line: string): void;
+  err(line: string): void;
+  /** Set by a command that finished with a failed check. */
+  exitCode?: number;
+}
+
+export const processIo: CliIo = {
+  out: (line) => process.stdout.write(`${line}\n`),
+  err: (line) => process.stderr.write(`${line}\n`),
+};
+
+export function buildProgram(io: CliIo): Command {
+  const program = new Command('cinnabar')
+    .description('Cinnabar: verifiable registry of digital works on an append-only Merkle log')
+    .version('0.1.0')
+    .exitOverride()
+    .configureOutput({ writeOut: (s) => io.out(s.trimEnd()), writeErr: (s) => io.err(s.trimEnd()) })
+    .showHelpAfterError();
+  program.addCommand(initCommand(io));
+  program.addCommand(serveCommand(io));
+  const log = new Command('log').description('inspect and verify a Cinnabar log');
+  log.addCommand(logVerifyCommand(io));
+  program.addCommand(log);
+  for (const command of [...program.commands, ...log.commands]) {
+    command.exitOverride().configureOutput(program.configureOutput());
+  }
+  return program;
+}
+
+/** A --json flag shared by commands that print results. */
+export const jsonOption = () => new Option('--json', 'print the result as JSON');
