@@ -1,6 +1,7 @@
 import {
   bytesEqual,
   HASH_SIZE,
+  hashesAtLevel,
   leafHash,
   MerkleFrontier,
   type NoteVerifier,
@@ -27,11 +28,6 @@ export interface LogState {
   frontier: MerkleFrontier;
   /** The right-edge (partial) tile at each tile level; empty where the edge is full. */
   edgeTiles: EdgeTile[];
-}
-
-/** Number of hashes at tree level 8*L in a tree of `size` leaves. */
-export function hashesAtTileLevel(size: number, level: number): number {
-  return Math.floor(size / TILE_WIDTH ** level);
 }
 
 /**
@@ -70,9 +66,9 @@ export async function loadLogState(
     throw new LogIntegrityError(`the checkpoint has size ${size} but storage holds ${entryCount} entries`);
 
   const edgeTiles: EdgeTile[] = [];
-  for (let level = 0; hashesAtTileLevel(size, level) > 0; level++) {
-    const width = hashesAtTileLevel(size, level) % TILE_WIDTH;
-    const index = Math.floor(hashesAtTileLevel(size, level) / TILE_WIDTH);
+  for (let level = 0; hashesAtLevel(level, size) > 0; level++) {
+    const width = hashesAtLevel(level, size) % TILE_WIDTH;
+    const index = Math.floor(hashesAtLevel(level, size) / TILE_WIDTH);
     let edge = EdgeTile.empty();
     if (width > 0) {
       const [tile] = await storage.readTiles([{ level, index }]);
@@ -98,8 +94,8 @@ export async function loadLogState(
 
   const reader = new StoredTileHashReader((keys) => storage.readTiles(keys));
   // The newest full tile at each level must hash to its entry in the level above.
-  for (let level = 0; hashesAtTileLevel(size, level + 1) > 0; level++) {
-    const index = hashesAtTileLevel(size, level + 1) - 1;
+  for (let level = 0; hashesAtLevel(level + 1, size) > 0; level++) {
+    const index = hashesAtLevel(level + 1, size) - 1;
     const [child] = await storage.readTiles([{ level, index }]);
     if (!child || child.width !== TILE_WIDTH || !verifyStoredTile(child.data, TILE_WIDTH))
       throw new LogIntegrityError(`full tile ${level}/${index} is missing or damaged`);

@@ -1,5 +1,6 @@
 import {
   CinnabarError,
+  hashesAtLevel,
   leafHash,
   MAX_ENTRY_SIZE,
   MerkleFrontier,
@@ -10,7 +11,7 @@ import {
 } from '@cinnabar/core';
 import { useNodeCrypto } from '../node-crypto.js';
 import type { LogStorage, StoredCheckpoint } from '../storage/log-storage.js';
-import { hashesAtTileLevel, type LogState, loadLogState } from './log-state.js';
+import { type LogState, loadLogState } from './log-state.js';
 import { EdgeTile, type StoredTile } from './stored-tile.js';
 
 export interface SequencerOptions {
@@ -166,7 +167,7 @@ export class Sequencer {
         touched.add(level);
         if (root) {
           // The tile is full: store it, and carry its root to the level above.
-          const index = Math.floor((hashesAtTileLevel(frontier.size, level) - 1) / TILE_WIDTH);
+          const index = Math.floor((hashesAtLevel(level, frontier.size) - 1) / TILE_WIDTH);
           tiles.push({ level, index, width: TILE_WIDTH, data: edge.serialize() });
           edges[level] = EdgeTile.empty();
         }
@@ -176,7 +177,7 @@ export class Sequencer {
     for (const level of touched) {
       const edge = edges[level]!;
       if (edge.width === 0) continue;
-      const index = Math.floor(hashesAtTileLevel(frontier.size, level) / TILE_WIDTH);
+      const index = Math.floor(hashesAtLevel(level, frontier.size) / TILE_WIDTH);
       tiles.push({ level, index, width: edge.width, data: edge.serialize() });
     }
     const checkpoint = signedCheckpoint(this.origin, frontier.size, frontier.root(), this.signer);
