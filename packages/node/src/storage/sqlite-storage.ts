@@ -10,6 +10,8 @@ import {
 } from './log-storage.js';
 
 const SCHEMA_VERSION = '1';
+/** Row counts of the prepared multi-row entry inserts, largest first (SQLite allows 32,766 parameters). */
+const INSERT_CHUNKS = [256, 32, 4, 1];
 
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -76,7 +78,13 @@ export class SqliteStorage implements LogStorage {
       entries: db.prepare('SELECT data FROM entries WHERE idx >= ? AND idx < ? ORDER BY idx').pluck(),
       tile: db.prepare('SELECT level, idx AS "index", width, data FROM tiles WHERE level = ? AND idx = ?'),
       count: db.prepare('SELECT coalesce(max(idx) + 1, 0) FROM entries').pluck(),
-      insertEntry: db.prepare('INSERT INTO entries (idx, data) VALUES (?, ?)'),
+      // Multi-row inserts in a few fixed sizes: far fewer calls into SQLite per batch.
+      insertEntries: new Map(
+        INSERT_CHUNKS.map((n) => [
+          n,
+          db.prepare(`INSERT INTO entries (idx, data) VALUES ${Array(n).fill('(?, ?)').join(', ')}`),
+        ]),
+      ),
       putTile: db.prepare(
         'INSERT INTO tiles (level, idx, width, data) VALUES (?, ?, ?, ?) ' +
           'ON CONFLICT (level, idx) DO UPDATE SET width = excluded.width, data = excluded.data',
@@ -114,8 +122,15 @@ export class SqliteStorage implements LogStorage {
     this.db.transaction(() => {
       const size = s.size.get() as number;
       if (size !== batch.firstIndex) throw new FenceError(batch.firstIndex, size);
-      let index = batch.firstIndex;
-      for (const entry of batch.entries) s.insertEntry.run(index++, entry);
+      let done = 0;
+      for (const chunk of INSERT_CHUNKS) {
+        const statement = s.insertEntries.get(chunk)!;
+        for (; batch.entries.length - done >= chunk; done += chunk) {
+          const params: unknown[] = [];
+          for (let i = done; i < done + chunk; i++) params.push(batch.firstIndex + i, batch.entries[i]);
+          statement.run(params);
+        }
+      }
       for (const t of batch.tiles) s.putTile.run(t.level, t.index, t.width, t.data);
       const c = batch.checkpoint;
       s.insertCheckpoint.run(c.size, c.rootHash, c.note);
