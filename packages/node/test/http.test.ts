@@ -51,6 +51,7 @@ describe('HTTP log API', () => {
     assert.equal(res.statusCode, 200);
     assert.equal(res.headers['content-type'], 'text/plain; charset=utf-8');
     assert.match(String(res.headers['cache-control']), /max-age=1\b/);
+    assert.equal(res.headers['access-control-allow-origin'], '*');
     const { checkpoint } = openCheckpoint(res.body, verifierFromKey(node.vkey), 'http.test/log');
     assert.equal(checkpoint.size, 300);
     assert.deepEqual(checkpoint.rootHash, merkleRoot(entries.map(leafHash)));
@@ -126,6 +127,7 @@ describe('HTTP log API', () => {
     test(`GET ${path.slice(0, 60)} is ${status} problem+json, never a 500`, async () => {
       const res = await node.app.inject(path);
       assert.equal(res.statusCode, status, res.body);
+      if (path.startsWith('/log/')) assert.equal(res.headers['access-control-allow-origin'], '*');
       assert.match(String(res.headers['content-type']), /^application\/problem\+json/);
       const body = res.json() as { code: string; status: number };
       assert.equal(body.status, status);

@@ -58,6 +58,12 @@ export function buildApp(options: AppOptions): FastifyInstance {
     return reply.code(404).header('content-type', 'application/problem+json').send(problem);
   });
 
+  // The log is public and read-only: verifiers on any origin (a browser page elsewhere) may read it,
+  // including its 404s, which a tlog-tiles client needs to see to fall back to a full tile.
+  app.addHook('onSend', async (request, reply) => {
+    if (request.url.startsWith('/log/')) reply.header('access-control-allow-origin', '*');
+  });
+
   app.register(logRoutes, options);
   return app;
 }
