@@ -122,7 +122,8 @@ export class LogVerifier {
   /** GET <prefix>checkpoint and verify its signature by the log key and its origin. */
   async fetchCheckpoint(): Promise<VerifiedCheckpoint> {
     const url = this.url('checkpoint');
-    const bytes = await this.get(url, MAX_NOTE_SIZE, 'malformed_checkpoint');
+    // The checkpoint changes with every batch: revalidate rather than take a browser-cached copy.
+    const bytes = await this.get(url, MAX_NOTE_SIZE, 'malformed_checkpoint', undefined, 'no-cache');
     if (!bytes) throw notFound(url);
     let note: string;
     try {
@@ -417,11 +418,13 @@ export class LogVerifier {
     limit: number,
     oversize: CoreErrorCode,
     signal?: AbortSignal,
+    cache?: RequestCache,
   ): Promise<Uint8Array | null> {
     return this.limiter.run(async () => {
       let response: Response;
+      const init: RequestInit = { ...(signal ? { signal } : {}), ...(cache ? { cache } : {}) };
       try {
-        response = await this.fetchFn(url, signal ? { signal } : undefined);
+        response = await this.fetchFn(url, init);
       } catch (error) {
         throw new CinnabarError('fetch_failed', `GET ${url} failed: ${messageOf(error)}`, { cause: error });
       }

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { chmod, mkdir, readFile, stat, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, open, readFile, rename, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { generateSignerKey, vkeyFromSkey } from '@cinnabar/core';
 
@@ -47,10 +47,21 @@ async function exists(path: string): Promise<boolean> {
   );
 }
 
-/** Write a secret file readable by its owner only (mode 0600, also when it already existed). */
-async function writeSecret(path: string, content: string): Promise<void> {
-  await writeFile(path, content, { mode: 0o600, flag: 'wx' });
-  await chmod(path, 0o600);
+/**
+ * Write a file whole or not at all: to a temporary name, flushed, then renamed over `path`.
+ * Secrets are created owner-only (0600) from the start.
+ */
+async function writeFileAtomic(path: string, content: string, mode = 0o644): Promise<void> {
+  const temporary = `${path}.tmp`;
+  const handle = await open(temporary, 'w', mode);
+  try {
+    await handle.chmod(mode);
+    await handle.writeFile(content);
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
+  await rename(temporary, path);
 }
 
 /**
@@ -72,12 +83,13 @@ export async function initDataDir(
   }
   await mkdir(dataDir, { recursive: true, mode: 0o700 });
   await chmod(dataDir, 0o700);
+  // Files left by an initialization that was interrupted (no config.json yet) were never used by a
+  // node, so they are replaced. config.json is renamed into place last: it marks a complete init.
   const { skey, vkey } = generateSignerKey(origin);
-  await writeSecret(join(dataDir, LOG_KEY_FILE), `${skey}\n`);
-  await writeSecret(join(dataDir, APPEND_TOKEN_FILE), `${randomBytes(32).toString('hex')}\n`);
-  await writeFile(join(dataDir, LOG_VKEY_FILE), `${vkey}\n`);
-  // The config is written last: its presence marks a complete initialization.
-  await writeFile(
+  await writeFileAtomic(join(dataDir, LOG_KEY_FILE), `${skey}\n`, 0o600);
+  await writeFileAtomic(join(dataDir, APPEND_TOKEN_FILE), `${randomBytes(32).toString('hex')}\n`, 0o600);
+  await writeFileAtomic(join(dataDir, LOG_VKEY_FILE), `${vkey}\n`);
+  await writeFileAtomic(
     join(dataDir, CONFIG_FILE),
     `${JSON.stringify({ origin } satisfies NodeConfig, null, 2)}\n`,
   );

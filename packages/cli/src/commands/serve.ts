@@ -65,11 +65,8 @@ export function serveCommand(io: CliIo): Command {
           }
           throw error;
         }
-        io.out(
-          `Cinnabar node for ${node.origin} on ${node.url} (${node.storage.kind}${node.isSequencer() ? ', sequencer' : ', reader'})`,
-        );
-        io.out(`Log: ${node.logUrl}  verifier key: ${node.vkey}`);
-        await new Promise<void>((resolve) => {
+        // Handlers first: a supervisor may send SIGTERM as soon as it reads the ready line.
+        const stopped = new Promise<void>((resolve) => {
           const stop = () => {
             process.off('SIGINT', stop);
             process.off('SIGTERM', stop);
@@ -78,6 +75,11 @@ export function serveCommand(io: CliIo): Command {
           process.on('SIGINT', stop);
           process.on('SIGTERM', stop);
         });
+        io.out(
+          `Cinnabar node for ${node.origin} on ${node.url} (${node.storage.kind}${node.isSequencer() ? ', sequencer' : ', reader'})`,
+        );
+        io.out(`Log: ${node.logUrl}  verifier key: ${node.vkey}`);
+        await stopped;
       },
     );
 }
