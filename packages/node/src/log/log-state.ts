@@ -3,16 +3,20 @@ import {
   HASH_SIZE,
   hashesAtLevel,
   leafHash,
-  MerkleFrontier,
   type NoteVerifier,
   openCheckpoint,
   TILE_HEIGHT,
   TILE_WIDTH,
   treeRoot,
-  treeRootNodes,
 } from '@cinnabar/core';
 import type { LogStorage, StoredCheckpoint } from '../storage/log-storage.js';
-import { EdgeTile, StoredTileHashReader, storedTileRoot, verifyStoredTile } from './stored-tile.js';
+import {
+  EdgeTile,
+  rootFromEdgeTiles,
+  StoredTileHashReader,
+  storedTileRoot,
+  verifyStoredTile,
+} from './stored-tile.js';
 
 /** The log's durable state failed a check at start-up: the node must not serve or append. */
 export class LogIntegrityError extends Error {
@@ -25,7 +29,6 @@ export class LogIntegrityError extends Error {
 /** What a sequencer keeps in memory: O(log n), whatever the size of the log. */
 export interface LogState {
   checkpoint: StoredCheckpoint;
-  frontier: MerkleFrontier;
   /** The right-edge (partial) tile at each tile level; empty where the edge is full. */
   edgeTiles: EdgeTile[];
 }
@@ -103,21 +106,20 @@ export async function loadLogState(
     if (!bytesEqual(storedTileRoot(child.data), parentHash!))
       throw new LogIntegrityError(`full tile ${level}/${index} does not match its hash in the tile above`);
   }
-  let frontier: MerkleFrontier;
+  if (!bytesEqual(rootFromEdgeTiles(size, edgeTiles), checkpoint.rootHash))
+    throw new LogIntegrityError(
+      `the root computed from the edge tiles does not match the checkpoint at size ${size}`,
+    );
+  // Cross-check: the same root read from storage through the proof machinery.
+  let stored: Uint8Array;
   try {
-    const nodes = await reader.readHashes(treeRootNodes(size));
-    frontier = new MerkleFrontier(size, nodes);
+    stored = await treeRoot(size, reader);
   } catch (cause) {
     throw new LogIntegrityError(`the stored tiles cannot rebuild the tree of size ${size}`, { cause });
   }
-  if (!bytesEqual(frontier.root(), checkpoint.rootHash))
+  if (!bytesEqual(stored, checkpoint.rootHash))
     throw new LogIntegrityError(
       `the root computed from the stored tiles does not match the checkpoint at size ${size}`,
     );
-  // Cross-check: the same root read through the proof machinery.
-  if (!bytesEqual(await treeRoot(size, reader), checkpoint.rootHash))
-    throw new LogIntegrityError(
-      `the tree root read from tiles does not match the checkpoint at size ${size}`,
-    );
-  return { checkpoint, frontier, edgeTiles };
+  return { checkpoint, edgeTiles };
 }

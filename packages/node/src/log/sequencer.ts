@@ -1,9 +1,9 @@
 import {
   CinnabarError,
+  EMPTY_ROOT,
   hashesAtLevel,
   leafHash,
   MAX_ENTRY_SIZE,
-  MerkleFrontier,
   type NoteSigner,
   type NoteVerifier,
   signCheckpoint,
@@ -12,7 +12,7 @@ import {
 import { useNodeCrypto } from '../node-crypto.js';
 import type { LogStorage, StoredCheckpoint } from '../storage/log-storage.js';
 import { type LogState, loadLogState } from './log-state.js';
-import { EdgeTile, type StoredTile } from './stored-tile.js';
+import { EdgeTile, rootFromEdgeTiles, type StoredTile } from './stored-tile.js';
 
 export interface SequencerOptions {
   /** Most entries in one commit. */
@@ -72,10 +72,9 @@ export class Sequencer {
     useNodeCrypto();
     let state = await loadLogState(storage, verifier, origin);
     if (!state) {
-      const frontier = new MerkleFrontier();
-      const checkpoint = signedCheckpoint(origin, 0, frontier.root(), signer);
+      const checkpoint = signedCheckpoint(origin, 0, EMPTY_ROOT, signer);
       await storage.commit({ firstIndex: 0, entries: [], tiles: [], checkpoint });
-      state = { checkpoint, frontier, edgeTiles: [] };
+      state = { checkpoint, edgeTiles: [] };
     }
     return new Sequencer(storage, signer, verifier, origin, opts, state);
   }
@@ -153,13 +152,13 @@ export class Sequencer {
   /** Compute the batch's tiles and checkpoint on copies, commit, then swap the state in. */
   private async commitBatch(entries: Uint8Array[]): Promise<number> {
     const firstIndex = this.state.checkpoint.size;
-    const frontier = new MerkleFrontier(this.state.frontier.size, this.state.frontier.nodes());
+    let size = firstIndex;
     const edges = this.state.edgeTiles.map((tile) => tile.clone());
     const tiles: StoredTile[] = [];
     const touched = new Set<number>(); // tile levels whose edge tile changed
     for (const entry of entries) {
       let hash: Uint8Array | undefined = leafHash(entry);
-      frontier.append(hash);
+      size++;
       for (let level = 0; hash; level++) {
         if (edges[level] === undefined) edges[level] = EdgeTile.empty();
         const edge = edges[level]!;
@@ -167,7 +166,7 @@ export class Sequencer {
         touched.add(level);
         if (root) {
           // The tile is full: store it, and carry its root to the level above.
-          const index = Math.floor((hashesAtLevel(level, frontier.size) - 1) / TILE_WIDTH);
+          const index = Math.floor((hashesAtLevel(level, size) - 1) / TILE_WIDTH);
           tiles.push({ level, index, width: TILE_WIDTH, data: edge.serialize() });
           edges[level] = EdgeTile.empty();
         }
@@ -177,12 +176,12 @@ export class Sequencer {
     for (const level of touched) {
       const edge = edges[level]!;
       if (edge.width === 0) continue;
-      const index = Math.floor(hashesAtLevel(level, frontier.size) / TILE_WIDTH);
+      const index = Math.floor(hashesAtLevel(level, size) / TILE_WIDTH);
       tiles.push({ level, index, width: edge.width, data: edge.serialize() });
     }
-    const checkpoint = signedCheckpoint(this.origin, frontier.size, frontier.root(), this.signer);
+    const checkpoint = signedCheckpoint(this.origin, size, rootFromEdgeTiles(size, edges), this.signer);
     await this.storage.commit({ firstIndex, entries, tiles, checkpoint });
-    this.state = { checkpoint, frontier, edgeTiles: edges };
+    this.state = { checkpoint, edgeTiles: edges };
     this.committed.batches++;
     this.committed.entries += entries.length;
     return firstIndex;

@@ -1,4 +1,13 @@
-import { HASH_SIZE, type HashReader, type NodeId, nodeHash, TILE_HEIGHT, TILE_WIDTH } from '@cinnabar/core';
+import {
+  HASH_SIZE,
+  type HashReader,
+  type NodeId,
+  nodeHash,
+  rootFromNodes,
+  TILE_HEIGHT,
+  TILE_WIDTH,
+  treeRootNodes,
+} from '@cinnabar/core';
 
 /**
  * A stored tile keeps every node of the tile's eight levels, not only the bottom row that
@@ -116,6 +125,11 @@ export class EdgeTile {
     return new EdgeTile(this.rows.map((row) => row.slice()));
   }
 
+  /** The hash at `row`, `position` of this tile, if it is there. */
+  hashAt(row: number, position: number): Uint8Array | undefined {
+    return this.rows[row]?.[position];
+  }
+
   /** Add a hash to the bottom row; when that fills the tile, return the tile's root. */
   push(hash: Uint8Array): Uint8Array | undefined {
     this.rows[0]!.push(hash);
@@ -140,6 +154,21 @@ export class EdgeTile {
       }
     return out;
   }
+}
+
+/**
+ * The root of a tree of `size` leaves from its right-edge tiles alone: every perfect subtree of the
+ * root's decomposition (RFC 9162 §2.1.1) lies in the edge tile of its tile level.
+ */
+export function rootFromEdgeTiles(size: number, edges: readonly EdgeTile[]): Uint8Array {
+  return rootFromNodes(
+    treeRootNodes(size).map((node) => {
+      const { level, row, position } = locateNode(node);
+      const hash = edges[level]?.hashAt(row, position);
+      if (!hash) throw new Error(`node ${node.level}/${node.index} is not in the edge tiles of size ${size}`);
+      return hash;
+    }),
+  );
 }
 
 export interface StoredTile {
