@@ -3,7 +3,7 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import autocannon from 'autocannon';
-import { startNodeProcess } from './node-process.js';
+import { NodeProcess } from '../../packages/cli/test/support/node-process.js';
 
 export interface HttpAppendResult {
   backend: string;
@@ -24,11 +24,7 @@ export async function httpAppend(options: {
   seconds: number;
 }): Promise<HttpAppendResult> {
   const dataDir = await mkdtemp(join(tmpdir(), 'cinnabar-bench-http-'));
-  const node = await startNodeProcess([
-    '--data',
-    dataDir,
-    ...(options.databaseUrl ? ['--database', options.databaseUrl] : []),
-  ]);
+  const node = await NodeProcess.start({ dataDir, port: 0, databaseUrl: options.databaseUrl });
   const token = (await readFile(join(dataDir, 'append.token'), 'utf8')).trim();
   const result = await autocannon({
     url: `${node.url}v1/log/entries`,

@@ -2,8 +2,9 @@ import { randomBytes, randomInt } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { formatTileIndex } from '@cinnabar/core';
+import { NodeProcess } from '../../packages/cli/test/support/node-process.js';
 import { nowMs } from '../support.js';
-import { startNodeProcess } from './node-process.js';
+import { processMemoryKiB } from './process-memory.js';
 
 export interface MemoryResult {
   backend: string;
@@ -25,12 +26,12 @@ export async function nodeMemory(options: {
   size: number;
   seconds: number;
 }): Promise<MemoryResult> {
-  const node = await startNodeProcess([
-    '--data',
-    options.dataDir,
-    ...(options.databaseUrl ? ['--database', options.databaseUrl] : []),
-  ]);
-  const rssAfterStart = node.rssKiB();
+  const node = await NodeProcess.start({
+    dataDir: options.dataDir,
+    port: 0,
+    databaseUrl: options.databaseUrl,
+  });
+  const rssAfterStart = processMemoryKiB(node.pid, 'VmRSS');
   const token = (await readFile(join(options.dataDir, 'append.token'), 'utf8')).trim();
   const end = nowMs() + options.seconds * 1000;
   let appends = 0;
@@ -60,7 +61,7 @@ export async function nodeMemory(options: {
     }
   };
   await Promise.all([...Array.from({ length: 8 }, appender), ...Array.from({ length: 8 }, reader)]);
-  const peak = node.peakRssKiB();
+  const peak = processMemoryKiB(node.pid, 'VmHWM');
   await node.stop();
   return {
     backend: options.backend,

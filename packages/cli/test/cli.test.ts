@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { loadDataDir, type RunningNode, startNode } from '@cinnabar/node';
 import { type CliIo, main } from '../src/index.js';
+import { NodeProcess } from './support/node-process.js';
 
 /** Run the real parser in-process and capture what it prints. */
 async function run(...args: string[]): Promise<{ code: number; out: string; err: string }> {
@@ -45,6 +46,18 @@ describe('cinnabar CLI', () => {
     assert.equal((await run('log', 'verify', 'http://x/log/')).code, 2); // --vkey is required
     assert.equal((await run('frobnicate')).code, 2);
     assert.equal((await run('init', '--origin', 'has space')).code, 1);
+  });
+
+  test('serve keeps the origin of an existing data directory when --origin is not given', async () => {
+    const data = join(dir, 'serve-existing');
+    assert.equal((await run('init', '--data', data, '--origin', 'custom.test/log')).code, 0);
+    const node = await NodeProcess.start({ dataDir: data, port: 0 });
+    try {
+      const vkey = await (await fetch(`${node.logUrl}vkey`)).text();
+      assert.ok(vkey.startsWith('custom.test/log+'), vkey);
+    } finally {
+      assert.deepEqual(await node.stop(), { code: 0, signal: null });
+    }
   });
 
   test('--help for each command', async () => {

@@ -21,7 +21,10 @@ export function serveCommand(io: CliIo): Command {
       '--database <url>',
       'postgres://… to keep the log in PostgreSQL (default: SQLite in the data directory)',
     )
-    .option('--origin <origin>', 'log origin when the data directory is created', NODE_DEFAULTS.origin)
+    .option(
+      '--origin <origin>',
+      `log origin for a data directory created now (default: ${NODE_DEFAULTS.origin}); an existing one keeps its own`,
+    )
     .option(
       '--max-batch <n>',
       'most entries in one commit',
@@ -41,7 +44,7 @@ export function serveCommand(io: CliIo): Command {
         port: number;
         host: string;
         database?: string;
-        origin: string;
+        origin?: string;
         maxBatch: number;
         batchDelay: number;
         quiet?: boolean;
@@ -50,7 +53,7 @@ export function serveCommand(io: CliIo): Command {
         try {
           node = await startNode({
             dataDir: options.data,
-            origin: options.origin,
+            ...(options.origin === undefined ? {} : { origin: options.origin }),
             databaseUrl: options.database,
             port: options.port,
             host: options.host,
