@@ -15,17 +15,26 @@ export interface HashReader {
   readHashes(nodes: readonly NodeId[]): Promise<Uint8Array[]>;
 }
 
+// One reusable buffer for the prefixed hash inputs: allocating a fresh one per hash costs more than
+// hashing a short input. sha256 is synchronous and keeps no reference, so reuse is safe.
+let scratch = new Uint8Array(1024);
+
+function prefixed(prefix: number, length: number): Uint8Array {
+  if (scratch.length < length) scratch = new Uint8Array(Math.max(length, scratch.length * 2));
+  scratch[0] = prefix;
+  return scratch.subarray(0, length);
+}
+
 /** Leaf hash, RFC 9162 §2.1.1: SHA-256(0x00 || entry). */
 export function leafHash(entry: Uint8Array): Uint8Array {
-  const buf = new Uint8Array(1 + entry.length);
+  const buf = prefixed(0, 1 + entry.length);
   buf.set(entry, 1);
   return sha256(buf);
 }
 
 /** Interior node hash, RFC 9162 §2.1.1: SHA-256(0x01 || left || right). */
 export function nodeHash(left: Uint8Array, right: Uint8Array): Uint8Array {
-  const buf = new Uint8Array(1 + left.length + right.length);
-  buf[0] = 1;
+  const buf = prefixed(1, 1 + left.length + right.length);
   buf.set(left, 1);
   buf.set(right, 1 + left.length);
   return sha256(buf);
