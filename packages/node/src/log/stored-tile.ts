@@ -82,7 +82,10 @@ export function storedTileRoot(stored: Uint8Array): Uint8Array {
   return nodeHash(left, right);
 }
 
-/** Check that a stored tile's upper rows are the hashes of its bottom row. */
+/**
+ * Check that a stored tile's upper rows are the hashes of its bottom row. The last hash of a row of
+ * odd length feeds no row above it, so only the tree's root (or, at level 0, the entry) checks it.
+ */
 export function verifyStoredTile(stored: Uint8Array, width: number): boolean {
   if (stored.length !== storedTileHashCount(width) * HASH_SIZE) return false;
   const bottom: Uint8Array[] = [];
@@ -179,32 +182,80 @@ export interface StoredTile {
 }
 
 /** Reads perfect-subtree hashes from stored tiles, through a loader that fetches tiles by key. */
+export interface StoredTileHashReaderOptions {
+  /** Most tiles kept in memory (a full stored tile is 16 KiB); 0 keeps none. */
+  cacheTiles: number;
+}
+
+export const STORED_TILE_HASH_READER_DEFAULTS: StoredTileHashReaderOptions = { cacheTiles: 1024 };
+
+/**
+ * Reads perfect-subtree hashes from stored tiles, through a loader that fetches tiles by key, in one
+ * load per call. Tiles are cached (least recently used out): a stored node hash never changes once
+ * written, so a cached tile answers for every node it holds; a node beyond its width reloads it.
+ */
 export class StoredTileHashReader implements HashReader {
+  private readonly cache = new Map<string, StoredTile>();
+  private readonly options: StoredTileHashReaderOptions;
+
   constructor(
     private readonly loadTiles: (
       keys: { level: number; index: number }[],
     ) => Promise<(StoredTile | undefined)[]>,
-  ) {}
+    options: Partial<StoredTileHashReaderOptions> = {},
+  ) {
+    this.options = { ...STORED_TILE_HASH_READER_DEFAULTS, ...options };
+  }
 
   async readHashes(nodes: readonly NodeId[]): Promise<Uint8Array[]> {
     const located = nodes.map(locateNode);
-    const keys = new Map<string, { level: number; index: number }>();
-    for (const l of located) keys.set(`${l.level}/${l.index}`, { level: l.level, index: l.index });
-    const keyList = [...keys.values()];
-    const tiles = await this.loadTiles(keyList);
-    const byKey = new Map<string, StoredTile>();
-    keyList.forEach((k, i) => {
-      const tile = tiles[i];
-      if (tile) byKey.set(`${k.level}/${k.index}`, tile);
+    const found: (Uint8Array | undefined)[] = located.map((l) => this.cachedHash(l));
+    const missing = new Map<string, { level: number; index: number }>();
+    located.forEach((l, i) => {
+      if (!found[i]) missing.set(`${l.level}/${l.index}`, { level: l.level, index: l.index });
     });
-    return located.map((l, i) => {
-      const tile = byKey.get(`${l.level}/${l.index}`);
-      const hash = tile && storedTileHash(tile.data, tile.width, l.row, l.position);
+    if (missing.size > 0) {
+      const keys = [...missing.values()];
+      const tiles = await this.loadTiles(keys);
+      const loaded = new Map<string, StoredTile>();
+      for (const tile of tiles) {
+        if (!tile) continue;
+        loaded.set(`${tile.level}/${tile.index}`, tile);
+        this.remember(tile);
+      }
+      located.forEach((l, i) => {
+        const tile = loaded.get(`${l.level}/${l.index}`);
+        found[i] ??= tile && storedTileHash(tile.data, tile.width, l.row, l.position);
+      });
+    }
+    return found.map((hash, i) => {
       if (!hash) {
         const node = nodes[i]!;
         throw new Error(`hash of node level ${node.level} index ${node.index} is not in the stored tiles`);
       }
       return hash;
     });
+  }
+
+  private cachedHash(l: {
+    level: number;
+    index: number;
+    row: number;
+    position: number;
+  }): Uint8Array | undefined {
+    const key = `${l.level}/${l.index}`;
+    const tile = this.cache.get(key);
+    if (!tile) return undefined;
+    this.cache.delete(key); // refresh its place as most recently used
+    this.cache.set(key, tile);
+    return storedTileHash(tile.data, tile.width, l.row, l.position);
+  }
+
+  private remember(tile: StoredTile): void {
+    if (this.options.cacheTiles <= 0) return;
+    const key = `${tile.level}/${tile.index}`;
+    this.cache.delete(key);
+    this.cache.set(key, tile);
+    if (this.cache.size > this.options.cacheTiles) this.cache.delete(this.cache.keys().next().value!);
   }
 }
