@@ -88,11 +88,14 @@ export class PostgresStorage implements LogStorage {
 
   async readTiles(keys: readonly TileKey[]): Promise<(StoredTile | undefined)[]> {
     if (keys.length === 0) return [];
-    const { rows } = await this.pool.query<{ level: number; idx: string; width: number; data: Buffer }>(
-      'SELECT t.level, t.idx, t.width, t.data FROM cinnabar_tiles t ' +
+    // Named (server-side prepared) statements: planned once per connection, not per proof.
+    const { rows } = await this.pool.query<{ level: number; idx: string; width: number; data: Buffer }>({
+      name: 'cinnabar_read_tiles',
+      text:
+        'SELECT t.level, t.idx, t.width, t.data FROM cinnabar_tiles t ' +
         'JOIN unnest($1::int[], $2::bigint[]) AS k(level, idx) ON t.level = k.level AND t.idx = k.idx',
-      [keys.map((k) => k.level), keys.map((k) => k.index)],
-    );
+      values: [keys.map((k) => k.level), keys.map((k) => k.index)],
+    });
     const found = new Map(rows.map((r) => [`${r.level}/${r.idx}`, r]));
     return keys.map((k) => {
       const r = found.get(`${k.level}/${k.index}`);
