@@ -99,5 +99,11 @@ function printReport(io: CliIo, report: VerifyReport, json?: boolean): void {
   else io.out('consistency: first checkpoint seen for this origin; remembered for next time');
   if (report.inclusion !== undefined) io.out(`inclusion of entry ${report.inclusion}: OK`);
   if (report.audit)
-    io.out(`audit: ${report.audit.entries} entries and ${report.audit.tiles} tiles recomputed from zero: OK`);
+    io.out(
+      `audit: ${plural(report.audit.entries, 'entry', 'entries')} and ${plural(report.audit.tiles, 'tile', 'tiles')} recomputed from zero: OK`,
+    );
+}
+
+function plural(n: number, one: string, many: string): string {
+  return `${n} ${n === 1 ? one : many}`;
 }
