@@ -4,7 +4,7 @@
  * (c2sp.org/tlog-checkpoint), an entry's inclusion, consistency with a checkpoint seen before, and a
  * full audit that recomputes every tile and the root from the entries.
  */
-import { bytesEqual, utf8Decode } from './bytes.js';
+import { bytesEqual, concatBytes, utf8Decode } from './bytes.js';
 import { type Checkpoint, openCheckpoint } from './checkpoint.js';
 import { CinnabarError, type CoreErrorCode } from './errors.js';
 import { HASH_SIZE } from './hash.js';
@@ -498,14 +498,7 @@ async function readBounded(
     }
     chunks.push(value);
   }
-  if (chunks.length === 1) return chunks[0]!;
-  const out = new Uint8Array(total);
-  let offset = 0;
-  for (const chunk of chunks) {
-    out.set(chunk, offset);
-    offset += chunk.length;
-  }
-  return out;
+  return chunks.length === 1 ? chunks[0]! : concatBytes(...chunks);
 }
 
 /** Index of the first 32-byte hash where `expected` and `served` differ, or -1; a wrong length throws. */
