@@ -11,7 +11,12 @@ export type CoreErrorCode =
   | 'malformed_tile_path'
   | 'inconsistent_log'
   | 'inclusion_failed'
-  | 'fetch_failed';
+  | 'fetch_failed'
+  | 'malformed_json'
+  | 'non_canonical_json'
+  | 'malformed_did'
+  | 'malformed_cid'
+  | 'malformed_proof';
 
 /** The one error class of core: a stable `code` and a message saying exactly what is wrong. */
 export class CinnabarError extends Error {
