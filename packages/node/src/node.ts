@@ -80,25 +80,39 @@ export async function startNode(options: Partial<NodeOptions> = {}): Promise<Run
       logger: opts.logger,
     });
 
-    const tryToSequence = async (): Promise<void> => {
-      if (closing || sequencer) return;
-      if (await storage.tryAcquireWriterLock()) {
-        sequencer = await Sequencer.start(storage, signer, verifier, origin, opts.sequencer);
-        return;
-      }
-      retry = setTimeout(() => {
-        tryToSequence().catch((error) => app.log.error({ err: error }, 'taking the writer lock failed'));
-      }, opts.writerRetryMs);
+    const scheduleRetry = (): void => {
+      if (closing) return;
+      retry = setTimeout(() => void tryToSequence(false), opts.writerRetryMs);
       retry.unref();
+    };
+    // Any failure gives the lock back, so that another process may take over. At start-up the
+    // failure stops the node (a damaged log must not be served); later attempts log it and retry.
+    const tryToSequence = async (atStart: boolean): Promise<void> => {
+      if (closing || sequencer) return;
+      try {
+        if (!(await storage.tryAcquireWriterLock())) return scheduleRetry();
+        const started = await Sequencer.start(storage, signer, verifier, origin, opts.sequencer);
+        if (closing || !storage.holdsWriterLock()) {
+          started.abort(new Error('the writer lock was lost while the sequencer started'));
+          return scheduleRetry();
+        }
+        sequencer = started;
+      } catch (error) {
+        await storage.releaseWriterLock().catch(() => {});
+        if (atStart) throw error;
+        app.log.error({ err: error }, 'could not become the sequencer; will retry');
+        scheduleRetry();
+      }
     };
     storage.onWriterLockLost((error) => {
       const lost = sequencer;
       sequencer = undefined;
       app.log.error({ err: error }, 'lost the writer lock; serving reads only');
-      void lost?.close().finally(() => tryToSequence());
+      lost?.abort(error);
+      scheduleRetry();
     });
 
-    await tryToSequence();
+    await tryToSequence(true);
     // A node that only reads checks the stored state too, before serving it.
     if (!sequencer) await loadLogState(storage, verifier, origin);
     await app.listen({ port: opts.port, host: opts.host });

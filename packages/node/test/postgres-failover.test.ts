@@ -3,8 +3,15 @@ import { cp, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
-import { openCheckpoint, verifierFromKey } from '@cinnabar/core';
-import { loadDataDir, type RunningNode, startNode } from '../src/index.js';
+import { generateSignerKey, openCheckpoint, signerFromKey, verifierFromKey } from '@cinnabar/core';
+import {
+  loadDataDir,
+  loadLogState,
+  PostgresStorage,
+  type RunningNode,
+  Sequencer,
+  startNode,
+} from '../src/index.js';
 import { startPostgres } from './support/postgres-server.js';
 
 const server = startPostgres();
@@ -64,5 +71,43 @@ test('two nodes on one PostgreSQL database: one sequences, the other reads and t
     await first.close().catch(() => {});
     await second.close();
     await rm(dir, { recursive: true, force: true });
+  }
+});
+
+test('a reader checks the stored state in one snapshot while the writer keeps committing', async () => {
+  const databaseUrl = await (await server).createDatabase('snapshot');
+  const keys = generateSignerKey('snapshot.test/log');
+  const writer = new PostgresStorage(databaseUrl);
+  await writer.init();
+  assert.equal(await writer.tryAcquireWriterLock(), true);
+  const sequencer = await Sequencer.start(
+    writer,
+    signerFromKey(keys.skey),
+    verifierFromKey(keys.vkey),
+    'snapshot.test/log',
+  );
+  const reader = new PostgresStorage(databaseUrl);
+  await reader.init();
+  let appending = true;
+  const appends = (async () => {
+    for (let i = 0; appending; i++)
+      await Promise.all([sequencer.append(new Uint8Array([i])), sequencer.append(new Uint8Array([i, 1]))]);
+  })();
+  try {
+    const sizes: number[] = [];
+    for (let i = 0; i < 40; i++) {
+      const state = await loadLogState(reader, verifierFromKey(keys.vkey), 'snapshot.test/log');
+      sizes.push(state?.checkpoint.size ?? 0);
+    }
+    assert.ok(
+      sizes.at(-1)! > sizes[0]!,
+      `the writer committed during the checks (${sizes[0]} -> ${sizes.at(-1)})`,
+    );
+  } finally {
+    appending = false;
+    await appends;
+    await sequencer.close();
+    await writer.close();
+    await reader.close();
   }
 });

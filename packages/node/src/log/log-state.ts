@@ -9,7 +9,7 @@ import {
   TILE_WIDTH,
   treeRoot,
 } from '@cinnabar/core';
-import type { LogStorage, StoredCheckpoint } from '../storage/log-storage.js';
+import type { LogReads, LogStorage, StoredCheckpoint } from '../storage/log-storage.js';
 import {
   EdgeTile,
   rootFromEdgeTiles,
@@ -39,8 +39,17 @@ export interface LogState {
  * tiles are internally consistent, match the last entries and their children; and the root computed
  * from the stored tiles is the checkpoint's root. Older full tiles are checked by an audit.
  */
-export async function loadLogState(
+export function loadLogState(
   storage: LogStorage,
+  verifier: NoteVerifier,
+  origin: string,
+): Promise<LogState | undefined> {
+  // One snapshot: a reader node starting while the writer commits must not see half of each.
+  return storage.snapshot((reads) => checkLogState(reads, verifier, origin));
+}
+
+async function checkLogState(
+  storage: LogReads,
   verifier: NoteVerifier,
   origin: string,
 ): Promise<LogState | undefined> {
@@ -83,13 +92,7 @@ export async function loadLogState(
         throw new LogIntegrityError(`tile ${level}/${index} is damaged`);
       edge = EdgeTile.fromStored(tile.data, width);
       if (level === 0) {
-        const entries = await storage.readEntries(index * TILE_WIDTH, width);
-        entries.forEach((entry, i) => {
-          if (!bytesEqual(leafHash(entry), tile.data.subarray(i * HASH_SIZE, (i + 1) * HASH_SIZE)))
-            throw new LogIntegrityError(
-              `entry ${index * TILE_WIDTH + i} does not match its hash in tile 0/${index}`,
-            );
-        });
+        await checkEntriesMatchTile(storage, index, tile.data, width);
       }
     }
     edgeTiles.push(edge);
@@ -102,6 +105,8 @@ export async function loadLogState(
     const [child] = await storage.readTiles([{ level, index }]);
     if (!child || child.width !== TILE_WIDTH || !verifyStoredTile(child.data, TILE_WIDTH))
       throw new LogIntegrityError(`full tile ${level}/${index} is missing or damaged`);
+    // The last entries are checked even when they exactly fill their tile.
+    if (level === 0) await checkEntriesMatchTile(storage, index, child.data, TILE_WIDTH);
     const [parentHash] = await reader.readHashes([{ level: TILE_HEIGHT * (level + 1), index }]);
     if (!bytesEqual(storedTileRoot(child.data), parentHash!))
       throw new LogIntegrityError(`full tile ${level}/${index} does not match its hash in the tile above`);
@@ -122,4 +127,20 @@ export async function loadLogState(
       `the root computed from the stored tiles does not match the checkpoint at size ${size}`,
     );
   return { checkpoint, edgeTiles };
+}
+
+/** The entries of level-0 tile `index` must hash to the tile's bottom row. */
+async function checkEntriesMatchTile(
+  storage: LogReads,
+  index: number,
+  tile: Uint8Array,
+  width: number,
+): Promise<void> {
+  const entries = await storage.readEntries(index * TILE_WIDTH, width);
+  entries.forEach((entry, i) => {
+    if (!bytesEqual(leafHash(entry), tile.subarray(i * HASH_SIZE, (i + 1) * HASH_SIZE)))
+      throw new LogIntegrityError(
+        `entry ${index * TILE_WIDTH + i} does not match its hash in tile 0/${index}`,
+      );
+  });
 }

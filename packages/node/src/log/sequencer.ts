@@ -17,11 +17,20 @@ import { EdgeTile, rootFromEdgeTiles, type StoredTile } from './stored-tile.js';
 export interface SequencerOptions {
   /** Most entries in one commit. */
   maxBatchSize: number;
+  /** Most entry bytes in one commit (a batch closes at whichever limit comes first). */
+  maxBatchBytes: number;
+  /** Most appends waiting for a commit; more are refused (503) until the backlog drains. */
+  maxPending: number;
   /** Longest an append waits for its batch to fill before the batch is committed anyway. */
   maxBatchDelayMs: number;
 }
 
-export const SEQUENCER_DEFAULTS: SequencerOptions = { maxBatchSize: 4096, maxBatchDelayMs: 0 };
+export const SEQUENCER_DEFAULTS: SequencerOptions = {
+  maxBatchSize: 4096,
+  maxBatchBytes: 32 * 1024 * 1024,
+  maxPending: 65536,
+  maxBatchDelayMs: 0,
+};
 
 interface PendingAppend {
   entry: Uint8Array;
@@ -95,6 +104,10 @@ export class Sequencer {
         new CinnabarError('entry_too_large', `entry is ${entry.length} bytes; the most is ${MAX_ENTRY_SIZE}`),
       );
     if (this.closed) return Promise.reject(new SequencerUnavailableError('the sequencer is closed'));
+    if (this.pending.length >= this.options.maxPending)
+      return Promise.reject(
+        new SequencerUnavailableError(`${this.pending.length} appends are already waiting`),
+      );
     return new Promise((resolve, reject) => {
       this.pending.push({ entry, resolve, reject });
       this.schedule();
@@ -121,7 +134,7 @@ export class Sequencer {
   private async flushLoop(): Promise<void> {
     try {
       while (this.pending.length > 0) {
-        const batch = this.pending.splice(0, this.options.maxBatchSize);
+        const batch = this.pending.splice(0, this.batchLength());
         try {
           if (this.stale) await this.reload();
           const first = await this.commitBatch(batch.map((p) => p.entry));
@@ -140,6 +153,19 @@ export class Sequencer {
     } finally {
       this.flushing = undefined;
     }
+  }
+
+  /** How many pending appends the next batch takes: up to the count and byte limits, at least one. */
+  private batchLength(): number {
+    let bytes = 0;
+    let n = 0;
+    for (const p of this.pending) {
+      if (n === this.options.maxBatchSize || (n > 0 && bytes + p.entry.length > this.options.maxBatchBytes))
+        break;
+      bytes += p.entry.length;
+      n++;
+    }
+    return n;
   }
 
   private async reload(): Promise<void> {
@@ -185,6 +211,15 @@ export class Sequencer {
     this.committed.batches++;
     this.committed.entries += entries.length;
     return firstIndex;
+  }
+
+  /** Stop at once (the writer lock was lost): refuse what is pending and every further append. */
+  abort(reason: Error): void {
+    this.closed = true;
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = undefined;
+    const failure = new SequencerUnavailableError('this node lost the writer lock', { cause: reason });
+    for (const p of this.pending.splice(0)) p.reject(failure);
   }
 
   /** Commit what is pending, then refuse further appends. */

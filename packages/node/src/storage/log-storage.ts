@@ -26,24 +26,34 @@ export interface TileKey {
  * The log's storage. One interface, one class per backend (SQLite embedded, PostgreSQL), chosen at
  * start-up. A commit is atomic: after a crash either all of a batch is there or none of it is.
  */
-export interface LogStorage {
-  readonly kind: 'sqlite' | 'postgres';
-  /** Create the schema if needed and check its version. */
-  init(): Promise<void>;
+/** The reads of the log's storage. */
+export interface LogReads {
   latestCheckpoint(): Promise<StoredCheckpoint | undefined>;
   /** The checkpoint stored for exactly this tree size, if one was published. */
   checkpointAt(size: number): Promise<StoredCheckpoint | undefined>;
   /** `count` entries from `start`; fewer if the log ends sooner. */
   readEntries(start: number, count: number): Promise<Uint8Array[]>;
   readTiles(keys: readonly TileKey[]): Promise<(StoredTile | undefined)[]>;
-  /** Number of entries stored (may exceed no checkpoint: both are written in one commit). */
+  /** Number of entries stored (equal to the latest checkpoint's size: both are written in one commit). */
   countEntries(): Promise<number>;
+}
+
+export interface LogStorage extends LogReads {
+  readonly kind: 'sqlite' | 'postgres';
+  /** Create the schema if needed and check its version. */
+  init(): Promise<void>;
+  /** Run `fn` with reads that all see one consistent state, whatever a writer commits meanwhile. */
+  snapshot<T>(fn: (reads: LogReads) => Promise<T>): Promise<T>;
   commit(batch: LogBatch): Promise<void>;
   /**
    * Try to become the one writer. SQLite: an exclusive lock on the data directory's database
    * held by this process; PostgreSQL: a session advisory lock. Returns false if another holds it.
    */
   tryAcquireWriterLock(): Promise<boolean>;
+  /** Whether this process holds the writer lock now. */
+  holdsWriterLock(): boolean;
+  /** Give the writer lock up (after a failed take-over, so that another process may try). */
+  releaseWriterLock(): Promise<void>;
   /** Called when the writer lock is lost (PostgreSQL connection dropped). */
   onWriterLockLost(listener: (error: Error) => void): void;
   close(): Promise<void>;

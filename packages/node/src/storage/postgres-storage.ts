@@ -3,6 +3,7 @@ import type { StoredTile } from '../log/stored-tile.js';
 import {
   FenceError,
   type LogBatch,
+  type LogReads,
   type LogStorage,
   type StoredCheckpoint,
   type TileKey,
@@ -21,57 +22,28 @@ CREATE TABLE IF NOT EXISTS cinnabar_checkpoints (size bigint PRIMARY KEY, root b
 INSERT INTO cinnabar_meta (key, value) VALUES ('schema_version', '${SCHEMA_VERSION}') ON CONFLICT DO NOTHING;
 `;
 
-/** Advisory lock key shared by every Cinnabar sequencer on a database ("cinnabar" in ASCII). */
+// Advisory lock keys, namespaced so they do not collide with other applications' locks:
+// "cinnabar" and "cinnabaS" in ASCII, as signed 64-bit integers.
+/** Held for its whole life by the one process that sequences. */
 const WRITER_LOCK_KEY = '7163378102668779890'; // 0x63696e6e61626172
+/** Held briefly while a process creates or checks the schema. */
+const SCHEMA_LOCK_KEY = '7163378102668779891'; // 0x63696e6e61626173
 
-/**
- * PostgreSQL storage: several API processes share one database; exactly one of them holds the
- * writer lock (a session advisory lock on a dedicated connection) and sequences. A commit runs in
- * one transaction with the default synchronous_commit, so it is durable when COMMIT returns.
- */
-export class PostgresStorage implements LogStorage {
-  readonly kind = 'postgres';
-  private readonly pool: pg.Pool;
-  private lockClient: pg.Client | undefined;
-  private readonly lockLostListeners: ((error: Error) => void)[] = [];
+type Queryable = pg.Pool | pg.PoolClient | pg.Client;
 
-  constructor(
-    private readonly url: string,
-    poolSize = 8,
-  ) {
-    this.pool = new pg.Pool({ connectionString: url, max: poolSize });
-    // An idle client's error (server restart) must not crash the process; the next query reports it.
-    this.pool.on('error', () => {});
-  }
-
-  async init(): Promise<void> {
-    const client = await this.pool.connect();
-    try {
-      // Serialize schema creation between processes starting together.
-      await client.query('SELECT pg_advisory_lock(1)');
-      await client.query(SCHEMA);
-      const { rows } = await client.query<{ value: string }>(
-        "SELECT value FROM cinnabar_meta WHERE key = 'schema_version'",
-      );
-      if (rows[0]?.value !== SCHEMA_VERSION)
-        throw new Error(
-          `database schema version ${rows[0]?.value} is not supported (expected ${SCHEMA_VERSION})`,
-        );
-    } finally {
-      await client.query('SELECT pg_advisory_unlock(1)').catch(() => {});
-      client.release();
-    }
-  }
+/** The read queries, over a pool (each query its own snapshot) or one transaction's client. */
+class PostgresReads implements LogReads {
+  constructor(private readonly db: Queryable) {}
 
   async latestCheckpoint(): Promise<StoredCheckpoint | undefined> {
-    const { rows } = await this.pool.query(
+    const { rows } = await this.db.query(
       'SELECT size, root, note FROM cinnabar_checkpoints ORDER BY size DESC LIMIT 1',
     );
     return toCheckpoint(rows[0]);
   }
 
   async checkpointAt(size: number): Promise<StoredCheckpoint | undefined> {
-    const { rows } = await this.pool.query(
+    const { rows } = await this.db.query(
       'SELECT size, root, note FROM cinnabar_checkpoints WHERE size = $1',
       [size],
     );
@@ -79,7 +51,7 @@ export class PostgresStorage implements LogStorage {
   }
 
   async readEntries(start: number, count: number): Promise<Uint8Array[]> {
-    const { rows } = await this.pool.query<{ data: Buffer }>(
+    const { rows } = await this.db.query<{ data: Buffer }>(
       'SELECT data FROM cinnabar_entries WHERE idx >= $1 AND idx < $2 ORDER BY idx',
       [start, start + count],
     );
@@ -89,7 +61,7 @@ export class PostgresStorage implements LogStorage {
   async readTiles(keys: readonly TileKey[]): Promise<(StoredTile | undefined)[]> {
     if (keys.length === 0) return [];
     // Named (server-side prepared) statements: planned once per connection, not per proof.
-    const { rows } = await this.pool.query<{ level: number; idx: string; width: number; data: Buffer }>({
+    const { rows } = await this.db.query<{ level: number; idx: string; width: number; data: Buffer }>({
       name: 'cinnabar_read_tiles',
       text:
         'SELECT t.level, t.idx, t.width, t.data FROM cinnabar_tiles t ' +
@@ -104,16 +76,79 @@ export class PostgresStorage implements LogStorage {
   }
 
   async countEntries(): Promise<number> {
-    const { rows } = await this.pool.query<{ n: string }>(
+    const { rows } = await this.db.query<{ n: string }>(
       'SELECT coalesce(max(idx) + 1, 0) AS n FROM cinnabar_entries',
     );
     return Number(rows[0]!.n);
   }
+}
 
-  async commit(batch: LogBatch): Promise<void> {
+/**
+ * PostgreSQL storage: several API processes share one database; exactly one of them holds the
+ * writer lock (a session advisory lock) and sequences. Its commits run on the very session that
+ * holds the lock, so a writer whose session died cannot commit. Each commit is one transaction with
+ * synchronous_commit forced on, so it is durable when COMMIT returns.
+ */
+export class PostgresStorage extends PostgresReads implements LogStorage {
+  readonly kind = 'postgres';
+  private readonly pool: pg.Pool;
+  private lockClient: pg.Client | undefined;
+  private readonly lockLostListeners: ((error: Error) => void)[] = [];
+
+  constructor(
+    private readonly url: string,
+    poolSize = 8,
+  ) {
+    const pool = new pg.Pool({ connectionString: url, max: poolSize });
+    super(pool);
+    this.pool = pool;
+    // An idle client's error (server restart) must not crash the process; the next query reports it.
+    this.pool.on('error', () => {});
+  }
+
+  async init(): Promise<void> {
     const client = await this.pool.connect();
     try {
+      // Serialize schema creation between processes starting together.
+      await client.query(`SELECT pg_advisory_lock(${SCHEMA_LOCK_KEY}::bigint)`);
+      await client.query(SCHEMA);
+      const { rows } = await client.query<{ value: string }>(
+        "SELECT value FROM cinnabar_meta WHERE key = 'schema_version'",
+      );
+      if (rows[0]?.value !== SCHEMA_VERSION)
+        throw new Error(
+          `database schema version ${rows[0]?.value} is not supported (expected ${SCHEMA_VERSION})`,
+        );
+    } finally {
+      await client.query(`SELECT pg_advisory_unlock(${SCHEMA_LOCK_KEY}::bigint)`).catch(() => {});
+      client.release();
+    }
+  }
+
+  /** All reads of `fn` see one consistent snapshot, whatever the writer commits meanwhile. */
+  async snapshot<T>(fn: (reads: LogReads) => Promise<T>): Promise<T> {
+    const client = await this.pool.connect();
+    try {
+      await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
+      const result = await fn(new PostgresReads(client));
+      await client.query('COMMIT');
+      return result;
+    } catch (error) {
+      await client.query('ROLLBACK').catch(() => {});
+      throw error;
+    } finally {
+      client.release();
+    }
+  }
+
+  async commit(batch: LogBatch): Promise<void> {
+    // The writer commits on the session that holds its lock: if that session is gone, so is the
+    // right to append.
+    const client = this.lockClient;
+    if (!client) throw new Error('this process does not hold the writer lock');
+    try {
       await client.query('BEGIN');
+      await client.query('SET LOCAL synchronous_commit = on');
       const { rows } = await client.query<{ size: string }>(
         'SELECT coalesce(max(size), 0) AS size FROM cinnabar_checkpoints',
       );
@@ -147,31 +182,45 @@ export class PostgresStorage implements LogStorage {
     } catch (error) {
       await client.query('ROLLBACK').catch(() => {});
       throw error;
-    } finally {
-      client.release();
     }
+  }
+
+  holdsWriterLock(): boolean {
+    return this.lockClient !== undefined;
   }
 
   async tryAcquireWriterLock(): Promise<boolean> {
     if (this.lockClient) return true;
-    const client = new pg.Client({ connectionString: this.url });
-    await client.connect();
-    const { rows } = await client.query<{ locked: boolean }>(
-      `SELECT pg_try_advisory_lock(${WRITER_LOCK_KEY}::bigint) AS locked`,
-    );
-    if (!rows[0]?.locked) {
-      await client.end();
-      return false;
+    // keepAlive: a half-open connection is noticed, and with it the loss of the lock.
+    const client = new pg.Client({ connectionString: this.url, keepAlive: true });
+    client.on('error', (error) => this.loseLock(client, error));
+    try {
+      await client.connect();
+      const { rows } = await client.query<{ locked: boolean }>(
+        `SELECT pg_try_advisory_lock(${WRITER_LOCK_KEY}::bigint) AS locked`,
+      );
+      if (!rows[0]?.locked) {
+        await client.end();
+        return false;
+      }
+    } catch (error) {
+      await client.end().catch(() => {});
+      throw error;
     }
     // The lock lives as long as this session: if the connection drops, another process may take it.
-    client.on('error', (error) => this.loseLock(error));
-    client.on('end', () => this.loseLock(new Error('writer lock connection closed')));
+    client.on('end', () => this.loseLock(client, new Error('writer lock connection closed')));
     this.lockClient = client;
     return true;
   }
 
-  private loseLock(error: Error): void {
-    if (!this.lockClient) return;
+  async releaseWriterLock(): Promise<void> {
+    const lock = this.lockClient;
+    this.lockClient = undefined;
+    if (lock) await lock.end().catch(() => {});
+  }
+
+  private loseLock(client: pg.Client, error: Error): void {
+    if (this.lockClient !== client) return;
     this.lockClient = undefined;
     for (const listener of this.lockLostListeners) listener(error);
   }
@@ -181,9 +230,7 @@ export class PostgresStorage implements LogStorage {
   }
 
   async close(): Promise<void> {
-    const lock = this.lockClient;
-    this.lockClient = undefined;
-    if (lock) await lock.end().catch(() => {});
+    await this.releaseWriterLock();
     await this.pool.end();
   }
 }

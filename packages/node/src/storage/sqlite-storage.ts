@@ -3,6 +3,7 @@ import type { StoredTile } from '../log/stored-tile.js';
 import {
   FenceError,
   type LogBatch,
+  type LogReads,
   type LogStorage,
   StorageInUseError,
   type StoredCheckpoint,
@@ -137,6 +138,20 @@ export class SqliteStorage implements LogStorage {
       const c = batch.checkpoint;
       s.insertCheckpoint.run(c.size, c.rootHash, c.note);
     })();
+  }
+
+  async snapshot<T>(fn: (reads: LogReads) => Promise<T>): Promise<T> {
+    // This process is the file's only writer, and its sequencer never commits while it loads
+    // its state (at start, or in its own flush loop after a failure), so the reads agree.
+    return fn(this);
+  }
+
+  holdsWriterLock(): boolean {
+    return this.db.open;
+  }
+
+  async releaseWriterLock(): Promise<void> {
+    // The exclusive lock is this process's for as long as the file is open.
   }
 
   async tryAcquireWriterLock(): Promise<boolean> {
