@@ -81,8 +81,8 @@ export async function initDataDir(
       );
     return { ...existing, created: false };
   }
-  await mkdir(dataDir, { recursive: true, mode: 0o700 });
-  await chmod(dataDir, 0o700);
+  // Only a directory made here is restricted; an existing one (say, --data .) keeps its mode.
+  if ((await mkdir(dataDir, { recursive: true, mode: 0o700 })) !== undefined) await chmod(dataDir, 0o700);
   // Files left by an initialization that was interrupted (no config.json yet) were never used by a
   // node, so they are replaced. config.json is renamed into place last: it marks a complete init.
   const { skey, vkey } = generateSignerKey(origin);
@@ -120,5 +120,10 @@ export async function loadDataDir(dataDir: string): Promise<DataDir> {
   if (!vkey.startsWith(`${config.origin}+`))
     throw new Error(`the log key's name is not the configured origin ${config.origin}`);
   const appendToken = await read(APPEND_TOKEN_FILE);
+  // An empty or short token would let anyone append: refuse to run with one.
+  if (!/^[0-9a-f]{64}$/.test(appendToken))
+    throw new Error(
+      `${join(dataDir, APPEND_TOKEN_FILE)} must hold 64 hex digits (it is created by cinnabar init)`,
+    );
   return { dir: dataDir, config, skey, vkey, appendToken };
 }

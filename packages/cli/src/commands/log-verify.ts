@@ -19,9 +19,12 @@ export async function readVkey(value: string): Promise<string> {
   return isFile ? (await readFile(value, 'utf8')).trim() : value.trim();
 }
 
-/** The file where the last accepted checkpoint of an origin is remembered. */
-function stateFile(stateDir: string, origin: string): string {
-  return join(stateDir, `${encodeURIComponent(origin)}.checkpoint`);
+/**
+ * The file where the last accepted checkpoint of a log is remembered: by origin and key id, since a
+ * new log (a fresh `cinnabar init`) may reuse an origin such as the default localhost/cinnabar.
+ */
+function stateFile(stateDir: string, origin: string, keyId: number): string {
+  return join(stateDir, `${encodeURIComponent(origin)}+${keyId.toString(16).padStart(8, '0')}.checkpoint`);
 }
 
 interface VerifyReport {
@@ -50,10 +53,10 @@ export function logVerifyCommand(io: CliIo): Command {
         options: { vkey: string; index?: number; audit?: boolean; state: string; json?: boolean },
       ) => {
         const vkey = await readVkey(options.vkey);
-        const origin = verifierFromKey(vkey).name;
+        const { name: origin, keyId } = verifierFromKey(vkey);
         const baseUrl = url.endsWith('/') ? url : `${url}/`;
         const verifier = new LogVerifier({ baseUrl, vkey });
-        const file = stateFile(options.state, origin);
+        const file = stateFile(options.state, origin, keyId);
         try {
           const current = await verifier.fetchCheckpoint();
           const report: VerifyReport = {
@@ -82,6 +85,7 @@ export function logVerifyCommand(io: CliIo): Command {
           if (!(error instanceof CinnabarError)) throw error;
           if (options.json) io.out(JSON.stringify({ ok: false, code: error.code, message: error.message }));
           else io.err(`FAILED (${error.code}): ${error.message}`);
+          if (error.code === 'inconsistent_log') io.err(`(the checkpoint accepted before is in ${file})`);
           io.exitCode = 1;
         }
       },
