@@ -1,12 +1,15 @@
 // @cinnabar/core: browser-safe. Nothing here may import node:* (Biome enforces it).
 
 export * from './base32.js';
+export * from './base58.js';
 export * from './base64.js';
 export * from './bytes.js';
 export * from './checkpoint.js';
 export * from './cid.js';
+export * from './did-key.js';
 export * from './errors.js';
 export * from './hash.js';
+export * from './jcs.js';
 export * from './merkle.js';
 export * from './note.js';
 export * from './tiles.js';
