@@ -10,7 +10,7 @@ import {
   parseCheckpoint,
   signCheckpoint,
 } from '../src/checkpoint.js';
-import { CinnabarError, type CoreErrorCode, isCinnabarError } from '../src/errors.js';
+import { isCinnabarError } from '../src/errors.js';
 import { sha256 } from '../src/hash.js';
 import {
   generateSignerKey,
@@ -21,18 +21,7 @@ import {
   signNote,
   verifierFromKey,
 } from '../src/note.js';
-
-function assertRejects(fn: () => unknown, code: CoreErrorCode, reason?: RegExp): void {
-  let caught: unknown;
-  try {
-    fn();
-  } catch (error) {
-    caught = error;
-  }
-  assert.ok(caught instanceof CinnabarError, `expected a CinnabarError(${code}), got ${String(caught)}`);
-  assert.equal(caught.code, code, `wrong code; message: ${caught.message}`);
-  if (reason) assert.match(caught.message, reason);
-}
+import { throwsCode as assertRejects } from './support/cinnabar-error.js';
 
 // The example at the top of C2SP tlog-checkpoint (https://c2sp.org/tlog-checkpoint). Its key is
 // not published, so only its structure can be checked.
@@ -163,8 +152,9 @@ describe('formatCheckpoint / parseCheckpoint', () => {
     ['empty extension after one', `o\n1\n${r}\next\n\n`, /extension line 5 is empty/],
   ];
   for (const [name, text, reason] of hostile) {
-    test(`parse rejects: ${name}`, () =>
-      assertRejects(() => parseCheckpoint(text), 'malformed_checkpoint', reason));
+    test(`parse rejects: ${name}`, () => {
+      assertRejects(() => parseCheckpoint(text), 'malformed_checkpoint', reason);
+    });
   }
 
   const badFormat: [string, Partial<Checkpoint>, RegExp][] = [
@@ -179,8 +169,9 @@ describe('formatCheckpoint / parseCheckpoint', () => {
     ['newline in extension', { extensions: ['a\nb'] }, /extension 1 contains control character U\+000A/],
   ];
   for (const [name, change, reason] of badFormat) {
-    test(`format rejects: ${name}`, () =>
-      assertRejects(() => formatCheckpoint({ ...checkpoint, ...change }), 'malformed_checkpoint', reason));
+    test(`format rejects: ${name}`, () => {
+      assertRejects(() => formatCheckpoint({ ...checkpoint, ...change }), 'malformed_checkpoint', reason);
+    });
   }
 });
 

@@ -13,8 +13,8 @@ import {
   publicKeyFromVerificationMethodId,
   verificationMethodId,
 } from '../src/did-key.js';
-import { CinnabarError, type CoreErrorCode } from '../src/errors.js';
 import { canonicalize, parseCanonicalJson } from '../src/jcs.js';
+import { throwsCode as rejects } from './support/cinnabar-error.js';
 
 interface Vectors {
   ed25519: {
@@ -34,18 +34,6 @@ interface Vectors {
 const vectors = JSON.parse(
   readFileSync(new URL('./vectors/did-key.json', import.meta.url), 'utf8'),
 ) as Vectors;
-
-function rejects(fn: () => unknown, code: CoreErrorCode, reason: RegExp): void {
-  let caught: unknown;
-  try {
-    fn();
-  } catch (error) {
-    caught = error;
-  }
-  assert.ok(caught instanceof CinnabarError, `expected CinnabarError(${code}), got ${String(caught)}`);
-  assert.equal(caught.code, code, `wrong code; message: ${caught.message}`);
-  assert.match(caught.message, reason);
-}
 
 /** "did:key:z" + base58btc(bytes): a did:key over arbitrary bytes, to build hostile DIDs. */
 function didOf(...parts: Uint8Array[]): string {

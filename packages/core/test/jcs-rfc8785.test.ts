@@ -4,7 +4,6 @@ import { describe, test } from 'node:test';
 import { sha256 } from '@noble/hashes/sha2.js';
 import fc from 'fast-check';
 import { hexEncode, utf8Encode } from '../src/bytes.js';
-import { CinnabarError, type CoreErrorCode } from '../src/errors.js';
 import {
   canonicalBytes,
   canonicalize,
@@ -14,6 +13,7 @@ import {
   parseCanonicalJson,
   parseJsonStrict,
 } from '../src/jcs.js';
+import { throwsCode as rejects } from './support/cinnabar-error.js';
 
 interface Vectors {
   canonicalization: { source: string; name: string; input: string; output: string; outputHex?: string }[];
@@ -29,19 +29,6 @@ interface Vectors {
 }
 
 const vectors = JSON.parse(readFileSync(new URL('./vectors/jcs.json', import.meta.url), 'utf8')) as Vectors;
-
-function rejects(fn: () => unknown, code: CoreErrorCode, reason?: RegExp): CinnabarError {
-  let caught: unknown;
-  try {
-    fn();
-  } catch (error) {
-    caught = error;
-  }
-  assert.ok(caught instanceof CinnabarError, `expected CinnabarError(${code}), got ${String(caught)}`);
-  assert.equal(caught.code, code, `wrong code; message: ${caught.message}`);
-  if (reason) assert.match(caught.message, reason);
-  return caught;
-}
 
 function doubleFromBits(hex: string): number {
   const view = new DataView(new ArrayBuffer(8));

@@ -29,6 +29,7 @@ import {
   verifierFromKey,
   vkeyFromSkey,
 } from '../src/note.js';
+import { throwsCode as assertRejects } from './support/cinnabar-error.js';
 
 interface Vectors {
   keys: { name: string; keyId: string; skey?: string; vkey: string }[];
@@ -52,19 +53,6 @@ const peter = verifierFromKey(peterKeys.vkey);
 const enoch = verifierFromKey(enochKeys.vkey);
 
 /** Asserts that `fn` throws a CinnabarError with `code` and a message matching `reason`. */
-function assertRejects(fn: () => unknown, code: CoreErrorCode, reason?: RegExp): CinnabarError {
-  let caught: unknown;
-  try {
-    fn();
-  } catch (error) {
-    caught = error;
-  }
-  assert.ok(caught instanceof CinnabarError, `expected a CinnabarError(${code}), got ${String(caught)}`);
-  assert.equal(caught.code, code, `wrong code; message: ${caught.message}`);
-  assert.equal(caught.name, 'CinnabarError');
-  if (reason) assert.match(caught.message, reason);
-  return caught;
-}
 
 /** The signature line of `signer` over TEXT with its key ID replaced by `id`. */
 function lineWithKeyId(line: string, name: string, id: number): string {

@@ -26,21 +26,13 @@ import {
   tilesForSize,
   tileWidthAt,
 } from '../src/tiles.js';
+import { rejectsCode } from './support/cinnabar-error.js';
 import { entry, hashTilePath, MemoryLog } from './support/memory-log.js';
 
 function throwsCode(fn: () => unknown, code: string, message?: RegExp): void {
   assert.throws(fn, (error: unknown) => {
     assert.ok(error instanceof CinnabarError, `expected a CinnabarError, got ${String(error)}`);
     assert.equal(error.code, code);
-    if (message) assert.match(error.message, message);
-    return true;
-  });
-}
-
-async function rejectsCode(promise: Promise<unknown>, code: string, message?: RegExp): Promise<void> {
-  await assert.rejects(promise, (error: unknown) => {
-    assert.ok(error instanceof CinnabarError, `expected a CinnabarError, got ${String(error)}`);
-    assert.equal(error.code, code, error.message);
     if (message) assert.match(error.message, message);
     return true;
   });

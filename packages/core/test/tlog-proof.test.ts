@@ -17,6 +17,7 @@ import {
   type TlogProof,
   verifyTlogProof,
 } from '../src/tlog-proof.js';
+import { throwsCode as rejects } from './support/cinnabar-error.js';
 
 interface Vectors {
   sources: Record<string, string>;
@@ -37,18 +38,6 @@ interface Vectors {
 const vectors = JSON.parse(
   readFileSync(new URL('./vectors/tlog-proof.json', import.meta.url), 'utf8'),
 ) as Vectors;
-
-function rejects(fn: () => unknown, code: CoreErrorCode, reason?: RegExp): void {
-  let caught: unknown;
-  try {
-    fn();
-  } catch (error) {
-    caught = error;
-  }
-  assert.ok(caught instanceof CinnabarError, `expected CinnabarError(${code}), got ${String(caught)}`);
-  assert.equal(caught.code, code, `wrong code; message: ${caught.message}`);
-  if (reason) assert.match(caught.message, reason);
-}
 
 /** An in-memory tree: every perfect subtree hash is the MTH of its leaves, computed directly. */
 class MemoryTree implements HashReader {

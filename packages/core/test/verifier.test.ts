@@ -1,11 +1,11 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import fc from 'fast-check';
-import { CinnabarError } from '../src/errors.js';
 import { merkleRoot, proveInclusion, verifyInclusion } from '../src/merkle.js';
 import { generateSignerKey, signerFromKey } from '../src/note.js';
 import { TileHashReader, tileCount, tileLevels, tilesForSize } from '../src/tiles.js';
 import { LogVerifier } from '../src/verifier.js';
+import { rejectsCode } from './support/cinnabar-error.js';
 import { entry, hashTilePath, MemoryLog } from './support/memory-log.js';
 
 const ORIGIN = 'verifier.test/log';
@@ -36,22 +36,6 @@ function totalTiles(size: number): number {
   let total = 0;
   for (let level = 0; level < tileLevels(size); level++) total += tileCount(level, size);
   return total;
-}
-
-async function rejectsCode(
-  promise: Promise<unknown>,
-  code: string,
-  message?: RegExp,
-): Promise<CinnabarError> {
-  let caught: CinnabarError | undefined;
-  await assert.rejects(promise, (error: unknown) => {
-    assert.ok(error instanceof CinnabarError, `expected a CinnabarError, got ${String(error)}`);
-    assert.equal(error.code, code, error.message);
-    if (message) assert.match(error.message, message);
-    caught = error;
-    return true;
-  });
-  return caught!;
 }
 
 describe('LogVerifier on honest logs', () => {
