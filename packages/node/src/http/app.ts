@@ -27,6 +27,8 @@ export function buildApp(options: AppOptions): FastifyInstance {
     // The tile paths are long but bounded; anything much longer is not ours.
     routerOptions: { maxParamLength: 200 },
     return503OnClosing: true,
+    // A client gets this long to send its whole request (slow-loris bound); appends are small.
+    requestTimeout: 30_000,
   });
 
   app.setErrorHandler((error: FastifyError, request, reply) => {
