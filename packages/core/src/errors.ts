@@ -16,7 +16,10 @@ export type CoreErrorCode =
   | 'non_canonical_json'
   | 'malformed_did'
   | 'malformed_cid'
-  | 'malformed_proof';
+  | 'malformed_proof'
+  | 'malformed_key_file'
+  | 'wrong_passphrase'
+  | 'malformed_transaction';
 
 /** The one error class of core: a stable `code` and a message saying exactly what is wrong. */
 export class CinnabarError extends Error {

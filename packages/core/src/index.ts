@@ -14,4 +14,5 @@ export * from './merkle.js';
 export * from './note.js';
 export * from './tiles.js';
 export * from './tlog-proof.js';
+export * from './tx/transaction.js';
 export * from './verifier.js';

@@ -1,0 +1,165 @@
+/**
+ * The signed transaction envelope: every state change in Cinnabar is one, and its RFC 8785
+ * canonical JSON is the log entry. The actor signs, with the Ed25519 key of its did:key, a
+ * domain-separated copy of the canonical envelope without the signature.
+ */
+import { ed25519 } from '@noble/curves/ed25519.js';
+import { base64Decode, base64Encode } from '../base64.js';
+import { concatBytes, utf8Decode, utf8Encode } from '../bytes.js';
+import { didKeyFromPublicKey, publicKeyFromDidKey } from '../did-key.js';
+import { CinnabarError } from '../errors.js';
+import { canonicalBytes, isCanonical, type JsonValue, parseJsonStrict } from '../jcs.js';
+import { MAX_ENTRY_SIZE } from '../tiles.js';
+
+export const TX_VERSION = 1;
+
+/**
+ * Prefixed to what is signed, so that a transaction signature can never be taken for a signature
+ * over anything else the same key signs (a credential, a note).
+ */
+export const TX_SIGNING_DOMAIN = 'cinnabar/tx/v1\n';
+
+export type JsonObject = { [name: string]: JsonValue };
+
+/** A transaction before it is signed. */
+export interface Transaction {
+  v: typeof TX_VERSION;
+  /** Dotted lower-case name, e.g. "asset.register". */
+  type: string;
+  /** The did:key of whoever acts and signs. */
+  actor: string;
+  /** The actor's sequence number: 1 for its first transaction, then one more each time (replay protection). */
+  seq: number;
+  /** When the actor made it: RFC 3339, UTC, e.g. 2026-11-21T06:00:00.000Z. */
+  time: string;
+  body: JsonObject;
+}
+
+export interface SignedTransaction extends Transaction {
+  /** Ed25519 signature, standard base64, over TX_SIGNING_DOMAIN || JCS(transaction without sig). */
+  sig: string;
+}
+
+const FIELDS = ['actor', 'body', 'seq', 'sig', 'time', 'type', 'v'];
+const TYPE_PATTERN = /^[a-z][a-z0-9-]{0,31}(\.[a-z][a-z0-9-]{0,31}){1,3}$/;
+const TIME_PATTERN = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})(\.\d{1,3})?Z$/;
+
+function malformed(message: string, cause?: unknown): CinnabarError {
+  return new CinnabarError('malformed_transaction', message, cause === undefined ? undefined : { cause });
+}
+
+/** Check the unsigned fields; throws 'malformed_transaction' naming the first bad one. */
+export function checkTransaction(tx: Transaction): void {
+  if (tx.v !== TX_VERSION) throw malformed(`v must be ${TX_VERSION}, not ${JSON.stringify(tx.v)}`);
+  if (typeof tx.type !== 'string' || !TYPE_PATTERN.test(tx.type))
+    throw malformed(
+      `type ${JSON.stringify(tx.type)} is not a dotted lower-case name such as "asset.register"`,
+    );
+  if (typeof tx.actor !== 'string') throw malformed('actor must be a did:key string');
+  try {
+    publicKeyFromDidKey(tx.actor);
+  } catch (cause) {
+    throw malformed(`actor is not a usable did:key: ${(cause as Error).message}`, cause);
+  }
+  if (!Number.isSafeInteger(tx.seq) || tx.seq < 1)
+    throw malformed(`seq must be a whole number from 1, not ${tx.seq}`);
+  if (typeof tx.time !== 'string' || !isUtcTime(tx.time))
+    throw malformed(
+      `time ${JSON.stringify(tx.time)} is not an RFC 3339 UTC time such as 2026-11-21T06:00:00Z`,
+    );
+  if (typeof tx.body !== 'object' || tx.body === null || Array.isArray(tx.body))
+    throw malformed('body must be a JSON object');
+}
+
+function isUtcTime(text: string): boolean {
+  const m = TIME_PATTERN.exec(text);
+  if (!m) return false;
+  const [, year, month, day, hour, minute, second] = m.map(Number);
+  const date = new Date(Date.UTC(year!, month! - 1, day!, hour!, minute!, second!));
+  // Round-trips only for a real calendar date and time (no Feb 30, no hour 24, no leap second).
+  return (
+    date.getUTCFullYear() === year &&
+    date.getUTCMonth() === month! - 1 &&
+    date.getUTCDate() === day &&
+    date.getUTCHours() === hour &&
+    date.getUTCMinutes() === minute &&
+    date.getUTCSeconds() === second
+  );
+}
+
+/** The bytes the actor signs. */
+export function transactionSigningInput(tx: Transaction): Uint8Array {
+  const { v, type, actor, seq, time, body } = tx;
+  return concatBytes(utf8Encode(TX_SIGNING_DOMAIN), canonicalBytes({ v, type, actor, seq, time, body }));
+}
+
+/** Sign with the actor's 32-byte Ed25519 seed, which must be the key of `tx.actor`. */
+export function signTransaction(tx: Transaction, seed: Uint8Array): SignedTransaction {
+  checkTransaction(tx);
+  if (didKeyFromPublicKey(ed25519.getPublicKey(seed)) !== tx.actor)
+    throw malformed('the signing key is not the key of the actor');
+  const sig = base64Encode(ed25519.sign(transactionSigningInput(tx), seed));
+  const signed: SignedTransaction = { ...tx, sig };
+  encodeTransaction(signed); // refuses one too large for the log now, not at append time
+  return signed;
+}
+
+/** The log entry: RFC 8785 canonical JSON, at most 65,535 bytes. */
+export function encodeTransaction(signed: SignedTransaction): Uint8Array {
+  const bytes = canonicalBytes(signed);
+  if (bytes.length > MAX_ENTRY_SIZE)
+    throw new CinnabarError(
+      'entry_too_large',
+      `the transaction is ${bytes.length} bytes; the most is ${MAX_ENTRY_SIZE}`,
+    );
+  return bytes;
+}
+
+/**
+ * Parse an entry or a request body, untrusted: at most 65,535 bytes, strict JSON, exactly the
+ * envelope's fields with the right types, and canonical (so each transaction has one encoding).
+ * The signature is not checked here: see verifyTransaction.
+ */
+export function decodeTransaction(input: Uint8Array | string): SignedTransaction {
+  const text = typeof input === 'string' ? input : decodeUtf8(input);
+  const value = parseJsonStrict(text, { maxBytes: MAX_ENTRY_SIZE, maxDepth: 32 });
+  if (typeof value !== 'object' || value === null || Array.isArray(value))
+    throw malformed('a transaction is a JSON object');
+  const keys = Object.keys(value).sort();
+  const missing = FIELDS.filter((f) => !keys.includes(f));
+  const extra = keys.filter((k) => !FIELDS.includes(k));
+  if (missing.length > 0) throw malformed(`missing field(s): ${missing.join(', ')}`);
+  if (extra.length > 0) throw malformed(`unknown field(s): ${extra.slice(0, 5).join(', ')}`);
+  const signed = value as SignedTransaction;
+  checkTransaction(signed);
+  if (typeof signed.sig !== 'string') throw malformed('sig must be a base64 string');
+  let sig: Uint8Array;
+  try {
+    sig = base64Decode(signed.sig);
+  } catch (cause) {
+    throw malformed(`sig is not canonical base64: ${(cause as Error).message}`, cause);
+  }
+  if (sig.length !== 64) throw malformed(`sig is ${sig.length} bytes; an Ed25519 signature is 64`);
+  if (!isCanonical(text, { maxBytes: MAX_ENTRY_SIZE, maxDepth: 32 }))
+    throw new CinnabarError('non_canonical_json', 'the transaction is not in RFC 8785 canonical form');
+  return signed;
+}
+
+function decodeUtf8(bytes: Uint8Array): string {
+  try {
+    return utf8Decode(bytes);
+  } catch (cause) {
+    throw malformed('the transaction is not valid UTF-8', cause);
+  }
+}
+
+/** Whether `sig` is the actor's signature over the transaction (false, never a throw, for a bad one). */
+export function verifyTransaction(signed: SignedTransaction): boolean {
+  try {
+    const publicKey = publicKeyFromDidKey(signed.actor);
+    const sig = base64Decode(signed.sig);
+    return ed25519.verify(sig, transactionSigningInput(signed), publicKey, { zip215: false });
+  } catch {
+    return false;
+  }
+}
