@@ -17,6 +17,9 @@ export type CoreErrorCode =
   | 'malformed_did'
   | 'malformed_cid'
   | 'malformed_proof'
+  | 'malformed_credential'
+  | 'unsupported_cryptosuite'
+  | 'invalid_proof'
   | 'malformed_key_file'
   | 'wrong_passphrase'
   | 'malformed_transaction';

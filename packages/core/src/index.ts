@@ -15,4 +15,5 @@ export * from './note.js';
 export * from './tiles.js';
 export * from './tlog-proof.js';
 export * from './tx/transaction.js';
+export * from './vc/eddsa-jcs-2022.js';
 export * from './verifier.js';
