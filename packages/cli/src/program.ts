@@ -1,4 +1,5 @@
 import { Command, Option } from 'commander';
+import { idCommand } from './commands/id.js';
 import { initCommand } from './commands/init.js';
 import { logVerifyCommand } from './commands/log-verify.js';
 import { serveCommand } from './commands/serve.js';
@@ -28,7 +29,9 @@ export function buildProgram(io: CliIo): Command {
   const log = new Command('log').description('inspect and verify a Cinnabar log');
   log.addCommand(logVerifyCommand(io));
   program.addCommand(log);
-  for (const command of [...program.commands, ...log.commands]) {
+  const id = idCommand(io);
+  program.addCommand(id);
+  for (const command of [...program.commands, ...log.commands, ...id.commands]) {
     command.exitOverride().configureOutput(program.configureOutput());
   }
   return program;

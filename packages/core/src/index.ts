@@ -10,6 +10,7 @@ export * from './did-key.js';
 export * from './errors.js';
 export * from './hash.js';
 export * from './jcs.js';
+export * from './key-file.js';
 export * from './merkle.js';
 export * from './note.js';
 export * from './tiles.js';
