@@ -4,16 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { openKeyFile } from '@cinnabar/core';
-import { type CliIo, main } from '../src/index.js';
-
-/** Run the real parser in-process and capture what it prints. */
-async function run(...args: string[]): Promise<{ code: number; out: string; err: string }> {
-  const out: string[] = [];
-  const err: string[] = [];
-  const io: CliIo = { out: (l) => out.push(l), err: (l) => err.push(l) };
-  const code = await main(['node', 'cinnabar', ...args], io);
-  return { code, out: out.join('\n'), err: err.join('\n') };
-}
+import { runCli as run } from './support/run-cli.js';
 
 const DID = /^did:key:z6Mk[1-9A-HJ-NP-Za-km-z]{44}$/;
 
