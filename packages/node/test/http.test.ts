@@ -4,12 +4,16 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import {
+  base64Decode,
   encodeEntryBundle,
   LogVerifier,
   leafHash,
   merkleRoot,
   openCheckpoint,
   verifierFromKey,
+  verifyConsistency,
+  verifyInclusion,
+  verifyTlogProof,
 } from '@cinnabar/core';
 import { loadDataDir, type RunningNode, startNode } from '../src/index.js';
 import { injectFetch } from './support/inject-fetch.js';
@@ -91,6 +95,72 @@ describe('HTTP log API', () => {
     const result = await verifier.audit(current);
     assert.equal(result.entries, 300);
   });
+
+  test('GET /v1/entries/:index gives the entry, its inclusion proof and a tlog-proof receipt', async () => {
+    const res = await node.app.inject('/v1/entries/257');
+    assert.equal(res.statusCode, 200, res.body);
+    const body = res.json() as {
+      index: number;
+      entry: string;
+      size: number;
+      proof: string[];
+      checkpoint: string;
+      tlogProof: string;
+    };
+    assert.deepEqual(base64Decode(body.entry), entries[257]);
+    const verifier = verifierFromKey(node.vkey);
+    const { checkpoint } = openCheckpoint(body.checkpoint, verifier);
+    assert.equal(body.size, checkpoint.size);
+    const proof = body.proof.map(base64Decode);
+    assert.ok(verifyInclusion(leafHash(entries[257]!), 257, checkpoint.size, proof, checkpoint.rootHash));
+    const receipt = verifyTlogProof(body.tlogProof, { entry: entries[257]! }, verifier);
+    assert.equal(receipt.index, 257);
+    // The receipt does not vouch for another entry.
+    assert.throws(() => verifyTlogProof(body.tlogProof, { entry: entries[256]! }, verifier));
+  });
+
+  test('GET /v1/proofs/inclusion and /v1/proofs/consistency prove against roots of earlier sizes', async () => {
+    const root = (n: number) => merkleRoot(entries.slice(0, n).map(leafHash));
+    const inclusion = (await node.app.inject('/v1/proofs/inclusion?index=5&size=100')).json() as {
+      proof: string[];
+    };
+    assert.ok(verifyInclusion(leafHash(entries[5]!), 5, 100, inclusion.proof.map(base64Decode), root(100)));
+    const consistency = (await node.app.inject('/v1/proofs/consistency?from=100&to=300')).json() as {
+      proof: string[];
+    };
+    assert.ok(verifyConsistency(100, 300, root(100), root(300), consistency.proof.map(base64Decode)));
+    const same = (await node.app.inject('/v1/proofs/consistency?from=300&to=300')).json() as {
+      proof: string[];
+    };
+    assert.deepEqual(same.proof, []);
+  });
+
+  const badProofRequests: [string, number, string][] = [
+    ['/v1/entries/300', 404, 'entry_not_found'],
+    ['/v1/entries/9007199254740991', 404, 'entry_not_found'],
+    ['/v1/entries/-1', 400, 'invalid_proof_request'],
+    ['/v1/entries/01', 400, 'invalid_proof_request'],
+    ['/v1/entries/1e3', 400, 'invalid_proof_request'],
+    ['/v1/entries/abc', 400, 'invalid_proof_request'],
+    ['/v1/entries/99999999999999999999', 400, 'invalid_proof_request'],
+    ['/v1/proofs/inclusion?index=5', 400, 'invalid_proof_request'],
+    ['/v1/proofs/inclusion?index=100&size=100', 400, 'invalid_proof_request'],
+    ['/v1/proofs/inclusion?index=0&size=0', 400, 'invalid_proof_request'],
+    ['/v1/proofs/inclusion?index=0&size=301', 400, 'invalid_proof_request'],
+    ['/v1/proofs/inclusion?index=0&size=1&size=2', 400, 'invalid_proof_request'],
+    ['/v1/proofs/inclusion?index=%20&size=2', 400, 'invalid_proof_request'],
+    ['/v1/proofs/consistency?from=0&to=10', 400, 'invalid_proof_request'],
+    ['/v1/proofs/consistency?from=11&to=10', 400, 'invalid_proof_request'],
+    ['/v1/proofs/consistency?from=1&to=301', 400, 'invalid_proof_request'],
+    ['/v1/proofs/consistency?from=1.5&to=10', 400, 'invalid_proof_request'],
+  ];
+  for (const [url, status, code] of badProofRequests) {
+    test(`GET ${url} is ${status} ${code}`, async () => {
+      const res = await node.app.inject(url);
+      assert.equal(res.statusCode, status, res.body);
+      assert.equal(res.json().code, code);
+    });
+  }
 
   const hostilePaths: [string, number][] = [
     ['/log/tile/0/x001', 400],

@@ -1,6 +1,7 @@
 import Fastify, { type FastifyError, type FastifyInstance } from 'fastify';
 import { type LogRoutesOptions, logRoutes } from './log-routes.js';
 import { PROBLEMS, type ProblemCode, ProblemError, problemBody } from './problems.js';
+import { proofRoutes } from './proof-routes.js';
 
 export interface AppOptions extends LogRoutesOptions {
   /** Log requests and errors (pino, JSON lines on stdout). */
@@ -67,5 +68,6 @@ export function buildApp(options: AppOptions): FastifyInstance {
   });
 
   app.register(logRoutes, options);
+  app.register(proofRoutes, { reader: options.reader });
   return app;
 }

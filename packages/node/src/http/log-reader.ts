@@ -1,17 +1,21 @@
 import type { Sequencer } from '../log/sequencer.js';
-import type { StoredTile } from '../log/stored-tile.js';
+import { type StoredTile, StoredTileHashReader } from '../log/stored-tile.js';
 import type { LogStorage, StoredCheckpoint } from '../storage/log-storage.js';
 
 /** Reads the published log for the HTTP API, from the sequencer's memory when this node writes. */
 export class LogReader {
   private cached: { checkpoint: StoredCheckpoint; at: number } | undefined;
+  /** Reads node hashes for proofs from the stored tiles, with a cache of recently used tiles. */
+  readonly hashes: StoredTileHashReader;
 
   constructor(
     private readonly storage: LogStorage,
     private readonly sequencer?: () => Sequencer | undefined,
     /** How long a node that does not sequence reuses the checkpoint it read (ms). */
     private readonly checkpointTtlMs = 500,
-  ) {}
+  ) {
+    this.hashes = new StoredTileHashReader((keys) => storage.readTiles(keys));
+  }
 
   async checkpoint(): Promise<StoredCheckpoint> {
     const sequencer = this.sequencer?.();

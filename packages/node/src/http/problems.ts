@@ -8,6 +8,8 @@ export const PROBLEMS = {
   unauthorized: { status: 401, title: 'This request needs a valid bearer token' },
   not_found: { status: 404, title: 'No such resource' },
   tile_not_found: { status: 404, title: 'The log has no such tile yet' },
+  entry_not_found: { status: 404, title: 'The log has no entry at this index yet' },
+  invalid_proof_request: { status: 400, title: 'The proof asked for does not fit the log' },
   entry_too_large: { status: 413, title: 'The entry is larger than 65,535 bytes' },
   unsupported_media_type: { status: 415, title: 'The request body has the wrong media type' },
   internal_error: { status: 500, title: 'Internal error' },
