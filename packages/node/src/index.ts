@@ -1,4 +1,12 @@
 export {
+  BLOB_STORE_DEFAULTS,
+  BlobMismatchError,
+  BlobStore,
+  type BlobStoreOptions,
+  BlobTooLargeError,
+  type StoredBlob,
+} from './blobs/blob-store.js';
+export {
   DATA_DIR_DEFAULTS,
   type DataDir,
   type DataDirOptions,
