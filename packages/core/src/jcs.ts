@@ -99,8 +99,14 @@ function serializeString(text: string, path: readonly (string | number)[], what:
 
 function isPlainObject(value: object): boolean {
   const proto: unknown = Object.getPrototypeOf(value);
-  // Object.prototype of this or another realm, or none (Object.create(null)).
-  return proto === null || proto === Object.prototype || Object.getPrototypeOf(proto) === null;
+  // Object.prototype of this or another realm, or none (Object.create(null)); not an object that
+  // inherits from a null-prototype object, whose inherited properties canonicalize() would drop.
+  if (proto === null || proto === Object.prototype) return true;
+  return (
+    Object.getPrototypeOf(proto) === null &&
+    typeof (proto as { constructor?: unknown }).constructor === 'function' &&
+    (proto as { constructor: { name?: unknown } }).constructor.name === 'Object'
+  );
 }
 
 function serialize(value: unknown, path: (string | number)[], ancestors: Set<object>, depth: number): string {

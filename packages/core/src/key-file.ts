@@ -63,16 +63,18 @@ export const DEFAULT_KEY_FILE_SCRYPT: Readonly<ScryptParams> = Object.freeze({ N
 
 /**
  * Bounds on scrypt parameters, for files written and read alike. A file is untrusted input and its
- * parameters decide how much work opening it takes: N at most 2^20, r at most 16, p at most 4, and
- * 128·N·r (the memory scrypt needs) at most 1 GiB. N at least 2^14 and r, p at least 1 so nothing
- * writes a weakly protected file.
+ * parameters decide how much work opening it takes: N at most 2^20, r at most 16, p at most 4,
+ * 128·N·r (the memory scrypt needs) at most 256 MiB, and N·r·p (the work) at most four times the
+ * default's, so a hostile file costs seconds, not half a minute and a gigabyte. N at least 2^14 and
+ * r, p at least 1 so nothing writes a weakly protected file.
  */
 export const KEY_FILE_SCRYPT_BOUNDS = Object.freeze({
   minLogN: 14,
   maxLogN: 20,
   maxR: 16,
   maxP: 4,
-  maxMemoryBytes: 1024 ** 3,
+  maxMemoryBytes: 256 * 1024 ** 2,
+  maxWork: 4 * 2 ** 15 * 8,
 });
 
 /** A new identity: its DID and the 32-byte Ed25519 seed (keep it secret). */
@@ -170,6 +172,9 @@ function scryptProblem(params: { N?: unknown; r?: unknown; p?: unknown }): strin
   }
   if (128 * N * r > b.maxMemoryBytes) {
     return `scrypt N=${N} r=${r} needs ${(128 * N * r) / 1024 ** 2} MiB, more than ${b.maxMemoryBytes / 1024 ** 2} MiB`;
+  }
+  if (N * r * p > b.maxWork) {
+    return `scrypt N=${N} r=${r} p=${p} is more work (N·r·p = ${N * r * p}) than the most allowed, ${b.maxWork}`;
   }
   return undefined;
 }

@@ -462,3 +462,14 @@ describe('properties', () => {
     );
   });
 });
+
+test('an object inheriting from a null-prototype object is refused, not canonicalized without what it inherits', () => {
+  const base = Object.create(null) as Record<string, unknown>;
+  base.role = 'admin';
+  const derived = Object.create(base) as Record<string, unknown>;
+  derived.name = 'x';
+  rejects(() => canonicalize(derived), 'malformed_json');
+  const bare = Object.create(null) as Record<string, unknown>;
+  bare.a = 1;
+  assert.equal(canonicalize(bare), '{"a":1}');
+});

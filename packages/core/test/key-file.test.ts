@@ -198,7 +198,10 @@ describe('key files', () => {
       [{ N: 3 * 2 ** 14, r: 8, p: 1 }, /power of two/],
       [{ N: 2 ** 14, r: 0, p: 1 }, /scrypt r must be an integer from 1 to 16/],
       [{ N: 2 ** 14, r: 8, p: 5 }, /scrypt p must be an integer from 1 to 4/],
-      [{ N: 2 ** 20, r: 16, p: 1 }, /needs 2048 MiB, more than 1024 MiB/],
+      [{ N: 2 ** 20, r: 16, p: 1 }, /needs 2048 MiB, more than 256 MiB/],
+      // The reviewer's hostile file: 1 GiB and about 30 s to open before the work bound.
+      [{ N: 2 ** 20, r: 8, p: 4 }, /needs 1024 MiB, more than 256 MiB/],
+      [{ N: 2 ** 18, r: 8, p: 4 }, /more work \(N·r·p = 8388608\) than the most allowed, 1048576/],
     ] as const) {
       await rejects(createKeyFile({ seed: SEED, passphrase: 'x', scrypt }), 'malformed_key_file', reason);
     }
@@ -298,6 +301,7 @@ describe('key files', () => {
       ['p absurd (DoS)', withEnc({ p: 1e6 }), /scrypt p must be an integer from 1 to 4/],
       ['p negative', withEnc({ p: -1 }), /scrypt p must be/],
       ['memory too large', withEnc({ N: 2 ** 20, r: 16 }), /needs 2048 MiB/],
+      ['work too large', withEnc({ N: 2 ** 17, r: 8, p: 4 }), /more work/],
       [
         'salt too short',
         withEnc({ salt: base64Encode(new Uint8Array(8)) }),

@@ -105,6 +105,12 @@ describe('signed transactions', () => {
     ],
     ['February 30', mutate((o) => (o.time = '2026-02-30T00:00:00Z')), 'malformed_transaction', /time/],
     ['hour 24', mutate((o) => (o.time = '2026-11-21T24:00:00Z')), 'malformed_transaction', /time/],
+    [
+      'a second way to write the time',
+      mutate((o) => (o.time = '2026-11-21T06:00:00.1Z')),
+      'malformed_transaction',
+      /time/,
+    ],
     ['a body that is a string', mutate((o) => (o.body = 'x')), 'malformed_transaction', /body/],
     ['a body that is null', mutate((o) => (o.body = null)), 'malformed_transaction', /body/],
     ['a sig that is not base64', mutate((o) => (o.sig = 'not base64!')), 'malformed_transaction', /sig/],

@@ -42,7 +42,8 @@ export interface SignedTransaction extends Transaction {
 
 const FIELDS = ['actor', 'body', 'seq', 'sig', 'time', 'type', 'v'];
 const TYPE_PATTERN = /^[a-z][a-z0-9-]{0,31}(\.[a-z][a-z0-9-]{0,31}){1,3}$/;
-const TIME_PATTERN = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})(\.\d{1,3})?Z$/;
+// Seconds, or exactly milliseconds: one spelling per instant, so one transaction has one signed form.
+const TIME_PATTERN = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})(\.\d{3})?Z$/;
 
 function malformed(message: string, cause?: unknown): CinnabarError {
   return new CinnabarError('malformed_transaction', message, cause === undefined ? undefined : { cause });
