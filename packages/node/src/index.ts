@@ -25,6 +25,7 @@ export {
   SequencerUnavailableError,
 } from './log/sequencer.js';
 export * from './log/stored-tile.js';
+export * from './media/inspect.js';
 export { NODE_DEFAULTS, type NodeOptions, type RunningNode, startNode } from './node.js';
 export { useNodeCrypto } from './node-crypto.js';
 export {
