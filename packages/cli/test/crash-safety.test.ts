@@ -29,6 +29,7 @@ import {
   type VerifiedCheckpoint,
 } from '@cinnabar/core';
 import { type PostgresServer, startPostgres } from '../../node/test/support/postgres-server.js';
+import { prng } from '../../node/test/support/prng.js';
 import {
   findStablePort,
   type KilledStart,
@@ -62,18 +63,6 @@ const SEED = process.env.CINNABAR_CRASH_SEED
   ? Number(process.env.CINNABAR_CRASH_SEED) >>> 0
   : Math.floor(Math.random() * 2 ** 32);
 console.log(`crash-safety seed: ${SEED} (replay with CINNABAR_CRASH_SEED=${SEED})`);
-
-/** mulberry32: a small seeded PRNG, [0, 1). */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 

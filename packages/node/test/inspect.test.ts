@@ -12,6 +12,7 @@ import {
   type MediaInspection,
   PHASH_NEAR_DUPLICATE_DISTANCE,
 } from '../src/index.js';
+import { prng } from './support/prng.js';
 
 // ---------------------------------------------------------------------------------------------
 // Fixtures
@@ -71,18 +72,6 @@ async function cubeGlb(
 
 function encodeJson(value: unknown): Uint8Array {
   return new TextEncoder().encode(JSON.stringify(value));
-}
-
-/** Deterministic PRNG (mulberry32). */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 type Shade = (u: number, v: number) => number; // u, v in [0, 1) → gray 0..255
