@@ -5,9 +5,10 @@
  */
 import { ed25519 } from '@noble/curves/ed25519.js';
 import { base64Decode, base64Encode } from '../base64.js';
-import { concatBytes, utf8Decode, utf8Encode } from '../bytes.js';
+import { concatBytes, hexEncode, utf8Decode, utf8Encode } from '../bytes.js';
 import { didKeyFromPublicKey, publicKeyFromDidKey } from '../did-key.js';
 import { CinnabarError } from '../errors.js';
+import { sha256 } from '../hash.js';
 import { canonicalBytes, isCanonical, type JsonValue, parseJsonStrict } from '../jcs.js';
 import { MAX_ENTRY_SIZE } from '../tiles.js';
 
@@ -163,4 +164,17 @@ export function verifyTransaction(signed: SignedTransaction): boolean {
   } catch {
     return false;
   }
+}
+
+/**
+ * A transaction's id: the lower-case hex SHA-256 of its log entry (the canonical signed bytes).
+ * Anyone holding the entry can compute it; an asset's id is the id of its registration.
+ */
+export function transactionId(entry: Uint8Array): string {
+  return hexEncode(sha256(entry));
+}
+
+/** Whether `text` has the form of a transaction id (64 lower-case hex digits). */
+export function isTransactionId(text: string): boolean {
+  return /^[0-9a-f]{64}$/.test(text);
 }
