@@ -1,0 +1,120 @@
+/**
+ * The ledger's state: records under string keys, each written whole by the rules. The node keeps
+ * them in a database table, a replaying auditor in a Map; both hold exactly the same JSON.
+ */
+import type { AssetMetadata, Credential, Policy, Role } from './schemas.js';
+
+/** Where in the log a record was made or last changed. */
+export interface LogRef {
+  index: number;
+  txId: string;
+  /** The transaction's own time (as its actor signed it). */
+  time: string;
+}
+
+export interface LedgerRecord {
+  kind: 'ledger';
+  operator: string;
+  name: string;
+  policy: Policy;
+  genesis: LogRef;
+}
+
+export interface IdentityRecord {
+  kind: 'identity';
+  did: string;
+  type: 'person' | 'organization';
+  name: string;
+  alias?: string;
+  /** The sequence number of the identity's last accepted transaction. */
+  seq: number;
+  /** Roles held through unrevoked role credentials (the operator holds every role besides). */
+  roles: { role: Role; credential: string }[];
+  /** Unrevoked real-name credentials about this identity, with the end of their validity. */
+  realName: { credential: string; validUntil?: string }[];
+  registered: LogRef;
+  /** The identity's last accepted transaction. */
+  lastTx: LogRef;
+}
+
+export interface CredentialRecord {
+  kind: 'credential';
+  id: string;
+  issuer: string;
+  subject: string;
+  credentialType: 'role' | 'real-name';
+  role?: Role;
+  credential: Credential;
+  issued: LogRef;
+  revoked?: LogRef & { by: string; reason?: string };
+}
+
+export interface AssetRecord {
+  kind: 'asset';
+  id: string;
+  cid: string;
+  size: number;
+  mediaType: string;
+  owner: string;
+  registrant: string;
+  revision: number;
+  metadata: AssetMetadata;
+  registered: LogRef;
+  updated: LogRef;
+}
+
+/** One revision of an asset's metadata; revision 0 is the registration. They are never changed. */
+export interface AssetRevisionRecord {
+  kind: 'asset-revision';
+  asset: string;
+  revision: number;
+  actor: string;
+  metadata: AssetMetadata;
+  at: LogRef;
+}
+
+/** Which asset registered these bytes (rights confirmation: one registration per CID). */
+export interface CidRecord {
+  kind: 'cid';
+  cid: string;
+  asset: string;
+  registrant: string;
+  registered: LogRef;
+}
+
+/** Which identity claims a did:web alias (one identity per alias). */
+export interface AliasRecord {
+  kind: 'alias';
+  alias: string;
+  did: string;
+}
+
+export type StateRecord =
+  | LedgerRecord
+  | IdentityRecord
+  | CredentialRecord
+  | AssetRecord
+  | AssetRevisionRecord
+  | CidRecord
+  | AliasRecord;
+
+export const LEDGER_KEY = 'ledger';
+export const identityKey = (did: string): string => `identity/${did}`;
+export const credentialKey = (id: string): string => `credential/${id}`;
+export const assetKey = (id: string): string => `asset/${id}`;
+/** Zero-padded so that a key-ordered scan lists revisions in order. */
+export const assetRevisionKey = (id: string, revision: number): string =>
+  `asset/${id}/revision/${String(revision).padStart(16, '0')}`;
+export const cidKey = (cid: string): string => `cid/${cid}`;
+export const aliasKey = (alias: string): string => `alias/${alias}`;
+
+/** One write of a transaction's effect: the record's whole new value under its key. */
+export interface StateWrite {
+  key: string;
+  record: StateRecord;
+}
+
+/** Read access to the state as it stands before a transaction. */
+export interface LedgerView {
+  get(key: string): StateRecord | undefined;
+}

@@ -1,0 +1,583 @@
+/**
+ * The rules of the ledger, in one place, as pure functions: whether a signed transaction is valid
+ * against the state before it, and if so, what it writes. The node runs them before it appends;
+ * anyone replaying the log runs the same ones and gets the same state.
+ *
+ * In two steps, so that a node can do the costly, state-free part anywhere (in parallel, before it
+ * holds any lock) and fetch exactly the records the second step reads:
+ *   prepareTransaction: the body's schema and every check that needs no state (including a
+ *                       credential's own proof); says which keys the rules will read.
+ *   applyTransaction:   the checks against the state, and the writes.
+ * Neither checks the envelope's signature: see verifyTransaction (and checkEntry below).
+ */
+import { Value } from '@sinclair/typebox/value';
+import { parseCid } from '../cid.js';
+import { publicKeyFromDidKey, verificationMethodId } from '../did-key.js';
+import {
+  decodeTransaction,
+  type JsonObject,
+  type SignedTransaction,
+  transactionId,
+  verifyTransaction,
+} from '../tx/transaction.js';
+import { verifyDocument } from '../vc/eddsa-jcs-2022.js';
+import {
+  type AssetRecord,
+  type AssetRevisionRecord,
+  aliasKey,
+  assetKey,
+  assetRevisionKey,
+  type CredentialRecord,
+  cidKey,
+  credentialKey,
+  type IdentityRecord,
+  identityKey,
+  LEDGER_KEY,
+  type LedgerView,
+  type LogRef,
+  type StateRecord,
+  type StateWrite,
+} from './records.js';
+import {
+  type AssetMetadata,
+  type AssetRegister,
+  type AssetUpdate,
+  BODY_SCHEMAS,
+  type CredentialIssue,
+  type CredentialRevoke,
+  type IdentityRegister,
+  isTransactionType,
+  type LedgerGenesis,
+  type TransactionType,
+} from './schemas.js';
+
+/** Why a transaction was refused. Stable: match on `code`. `rule` names the rule that refused it. */
+export type RejectionCode =
+  | 'malformed_transaction'
+  | 'invalid_signature'
+  | 'unknown_type'
+  | 'invalid_body'
+  | 'invalid_credential'
+  | 'no_genesis'
+  | 'genesis_exists'
+  | 'bad_sequence'
+  | 'unknown_identity'
+  | 'identity_exists'
+  | 'alias_taken'
+  | 'not_authorized'
+  | 'real_name_required'
+  | 'credential_exists'
+  | 'credential_not_found'
+  | 'credential_revoked'
+  | 'rights_conflict'
+  | 'already_registered'
+  | 'asset_not_found'
+  | 'not_owner'
+  | 'revision_conflict';
+
+export interface Rejection {
+  ok: false;
+  code: RejectionCode;
+  rule: string;
+  message: string;
+  /** Machine-readable facts, e.g. the prior registration of a rights conflict. */
+  details?: JsonObject;
+}
+
+/** A transaction whose body passed every state-free check, with the keys its rules will read. */
+export interface PreparedTransaction {
+  ok: true;
+  tx: SignedTransaction;
+  type: TransactionType;
+  keys: string[];
+}
+
+/** What an accepted transaction did. */
+export interface Acceptance {
+  ok: true;
+  writes: StateWrite[];
+  /** The asset, credential or identity the transaction made or changed. */
+  subject: { asset?: string; credential?: string; did?: string };
+}
+
+/** Where the transaction is being appended: its log index and id (hex SHA-256 of the entry). */
+export interface ApplyContext {
+  index: number;
+  txId: string;
+}
+
+const VC_CONTEXT = 'https://www.w3.org/ns/credentials/v2';
+const DATE_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,9})?(Z|[+-]\d{2}:\d{2})$/;
+
+function reject(code: RejectionCode, rule: string, message: string, details?: JsonObject): Rejection {
+  return details === undefined
+    ? { ok: false, code, rule, message }
+    : { ok: false, code, rule, message, details };
+}
+
+/** Schema and every check that needs no state. */
+export function prepareTransaction(tx: SignedTransaction): PreparedTransaction | Rejection {
+  const type = tx.type;
+  if (!isTransactionType(type))
+    return reject('unknown_type', 'type', `"${type}" is not a transaction type this ledger knows`);
+  const schema = BODY_SCHEMAS[type];
+  if (!Value.Check(schema, tx.body)) {
+    const first = Value.Errors(schema, tx.body).First();
+    const where = first?.path ? `body${first.path.replaceAll('/', '.')}` : 'body';
+    return reject(
+      'invalid_body',
+      `${type}.schema`,
+      `${where}: ${first?.message ?? 'does not match the schema'}`,
+    );
+  }
+  const keys = [LEDGER_KEY, identityKey(tx.actor)];
+  const invalid = (message: string): Rejection => reject('invalid_body', `${type}.body`, message);
+  switch (type) {
+    case 'ledger.genesis':
+      break;
+    case 'identity.register': {
+      const body = tx.body as IdentityRegister;
+      if (body.alias !== undefined) {
+        if (body.kind !== 'organization') return invalid('only an organization may have a did:web alias');
+        keys.push(aliasKey(body.alias));
+      }
+      break;
+    }
+    case 'credential.issue': {
+      const body = tx.body as CredentialIssue;
+      const problem = credentialProblem(body, tx.actor);
+      if (problem) return reject('invalid_credential', 'credential.issue.credential', problem);
+      keys.push(credentialKey(body.credential.id), identityKey(body.credential.credentialSubject.id));
+      break;
+    }
+    case 'credential.revoke': {
+      const body = tx.body as CredentialRevoke;
+      const problem = didProblem(body.subject);
+      if (problem) return invalid(`subject: ${problem}`);
+      keys.push(credentialKey(body.id), identityKey(body.subject));
+      break;
+    }
+    case 'asset.register': {
+      const body = tx.body as AssetRegister;
+      try {
+        parseCid(body.cid);
+      } catch (error) {
+        return invalid(`cid: ${(error as Error).message}`);
+      }
+      const problem = metadataProblem(body);
+      if (problem) return invalid(problem);
+      keys.push(cidKey(body.cid), ...(body.derivedFrom ?? []).map(assetKey));
+      break;
+    }
+    case 'asset.update': {
+      const body = tx.body as AssetUpdate;
+      const problem = metadataProblem(body);
+      if (problem) return invalid(problem);
+      if (body.derivedFrom?.includes(body.asset)) return invalid('an asset cannot be derived from itself');
+      keys.push(assetKey(body.asset), ...(body.derivedFrom ?? []).map(assetKey));
+      break;
+    }
+  }
+  return { ok: true, tx, type, keys: [...new Set(keys)] };
+}
+
+function didProblem(did: string): string | undefined {
+  try {
+    publicKeyFromDidKey(did);
+    return undefined;
+  } catch (error) {
+    return (error as Error).message;
+  }
+}
+
+/** A calendar date that exists (no February 30th). */
+function isRealDate(date: string): boolean {
+  const [year, month = 1, day = 1] = date.split('-').map(Number);
+  const d = new Date(Date.UTC(year!, month - 1, day));
+  return d.getUTCFullYear() === year && d.getUTCMonth() === month - 1 && d.getUTCDate() === day;
+}
+
+function metadataProblem(metadata: AssetMetadata): string | undefined {
+  for (const [name, date] of [
+    ['created', metadata.created],
+    ['timeSpan.start', metadata.timeSpan?.start],
+    ['timeSpan.end', metadata.timeSpan?.end],
+  ] as const) {
+    if (date !== undefined && !isRealDate(date)) return `${name}: ${date} is not a calendar date`;
+  }
+  const span = metadata.timeSpan;
+  if (span?.end !== undefined && span.end < span.start) return 'timeSpan: end is before start';
+  for (const [i, creator] of metadata.creators.entries()) {
+    if (creator.did?.startsWith('did:key:')) {
+      const problem = didProblem(creator.did);
+      if (problem) return `creators.${i}.did: ${problem}`;
+    }
+  }
+  return undefined;
+}
+
+/** Everything about a credential that can be checked without the state, or undefined if sound. */
+function credentialProblem(body: CredentialIssue, actor: string): string | undefined {
+  const vc = body.credential;
+  if (vc['@context'].length !== 1 || vc['@context'][0] !== VC_CONTEXT)
+    return `@context must be ["${VC_CONTEXT}"]`;
+  if (vc.issuer !== actor) return 'the issuer must be the actor who logs the credential';
+  const subject = vc.credentialSubject;
+  const isRole = vc.type[1] === 'CinnabarRoleCredential';
+  if (isRole !== 'role' in subject)
+    return isRole ? 'a role credential names a role' : 'a real-name credential carries a realName commitment';
+  const subjectProblem = didProblem(subject.id);
+  if (subjectProblem) return `credentialSubject.id: ${subjectProblem}`;
+  for (const field of ['validFrom', 'validUntil'] as const) {
+    const value = vc[field];
+    if (value !== undefined && (!DATE_TIME.test(value) || Number.isNaN(Date.parse(value))))
+      return `${field} must be an XML Schema dateTimeStamp such as 2026-11-21T06:00:00Z`;
+  }
+  if (vc.validUntil !== undefined && Date.parse(vc.validUntil) <= Date.parse(vc.validFrom))
+    return 'validUntil must be after validFrom';
+  if (vc.proof.verificationMethod !== verificationMethodId(vc.issuer))
+    return "the proof's verificationMethod must be the issuer's own key";
+  try {
+    if (!verifyDocument(vc, { expectedProofPurpose: 'assertionMethod' }))
+      return 'the proof does not verify: the credential was changed or not signed by its issuer';
+  } catch (error) {
+    return (error as Error).message;
+  }
+  return undefined;
+}
+
+type RecordOf<K extends StateRecord['kind']> = Extract<StateRecord, { kind: K }>;
+
+/**
+ * Holds the records one transaction reads and writes: reads go to the view once, writes stay
+ * here until the transaction is accepted. Records from the view are copied, never changed.
+ */
+class Scratch {
+  private readonly written = new Map<string, StateRecord>();
+  constructor(private readonly view: LedgerView) {}
+
+  get<K extends StateRecord['kind']>(key: string, kind: K): RecordOf<K> | undefined {
+    const record = this.written.get(key) ?? this.view.get(key);
+    if (record === undefined) return undefined;
+    if (record.kind !== kind) throw new Error(`state key ${key} holds a ${record.kind}, not a ${kind}`);
+    return record as RecordOf<K>;
+  }
+
+  /** A copy to change and put back. */
+  edit<K extends StateRecord['kind']>(key: string, kind: K): RecordOf<K> | undefined {
+    const record = this.get(key, kind);
+    return record === undefined ? undefined : structuredClone(record);
+  }
+
+  put(key: string, record: StateRecord): void {
+    this.written.set(key, record);
+  }
+
+  writes(): StateWrite[] {
+    return [...this.written].map(([key, record]) => ({ key, record }));
+  }
+}
+
+/**
+ * Check a prepared transaction against the state and compute its writes. `view` must answer for
+ * every key in `prepared.keys`; the rules read no others.
+ */
+export function applyTransaction(
+  view: LedgerView,
+  prepared: PreparedTransaction,
+  context: ApplyContext,
+): Acceptance | Rejection {
+  const { tx, type } = prepared;
+  const state = new Scratch(view);
+  const at: LogRef = { index: context.index, txId: context.txId, time: tx.time };
+  const ledger = state.get(LEDGER_KEY, 'ledger');
+  const actor = state.edit(identityKey(tx.actor), 'identity');
+
+  if (type !== 'ledger.genesis' && !ledger)
+    return reject('no_genesis', 'ledger.genesis.first', 'the ledger has no genesis transaction yet');
+  if (!actor && type !== 'ledger.genesis' && type !== 'identity.register')
+    return reject(
+      'unknown_identity',
+      'identity.registered',
+      `${tx.actor} must register (identity.register) first`,
+    );
+  const expectedSeq = (actor?.seq ?? 0) + 1;
+  if (tx.seq !== expectedSeq)
+    return reject(
+      'bad_sequence',
+      'sequence',
+      tx.seq < expectedSeq
+        ? `seq ${tx.seq} of ${tx.actor} was already used; the next is ${expectedSeq}`
+        : `seq ${tx.seq} skips ahead; the next for ${tx.actor} is ${expectedSeq}`,
+      { expected: expectedSeq },
+    );
+
+  if (type === 'ledger.genesis') {
+    if (ledger)
+      return reject(
+        'genesis_exists',
+        'ledger.genesis.once',
+        `the ledger began at entry ${ledger.genesis.index}`,
+      );
+    const body = tx.body as LedgerGenesis;
+    state.put(LEDGER_KEY, {
+      kind: 'ledger',
+      operator: tx.actor,
+      name: body.name,
+      policy: body.policy,
+      genesis: at,
+    });
+    state.put(identityKey(tx.actor), newIdentity(tx.actor, 'organization', body.name, undefined, at));
+    return { ok: true, writes: state.writes(), subject: { did: tx.actor } };
+  }
+  if (!ledger)
+    return reject('no_genesis', 'ledger.genesis.first', 'the ledger has no genesis transaction yet');
+  if (type === 'identity.register') {
+    const body = tx.body as IdentityRegister;
+    if (actor)
+      return reject('identity_exists', 'identity.register.once', `${tx.actor} is already registered`);
+    if (body.alias !== undefined) {
+      const alias = state.get(aliasKey(body.alias), 'alias');
+      if (alias)
+        return reject('alias_taken', 'identity.alias.unique', `${body.alias} is the alias of ${alias.did}`);
+      state.put(aliasKey(body.alias), { kind: 'alias', alias: body.alias, did: tx.actor });
+    }
+    state.put(identityKey(tx.actor), newIdentity(tx.actor, body.kind, body.name, body.alias, at));
+    return { ok: true, writes: state.writes(), subject: { did: tx.actor } };
+  }
+
+  if (!actor) return reject('unknown_identity', 'identity.registered', `${tx.actor} is not registered`);
+  actor.seq = tx.seq;
+  actor.lastTx = at;
+  state.put(identityKey(tx.actor), actor);
+  const isOperator = tx.actor === ledger.operator;
+
+  switch (type) {
+    case 'credential.issue': {
+      const vc = (tx.body as CredentialIssue).credential;
+      const subject = vc.credentialSubject;
+      const isRole = 'role' in subject;
+      if (isRole && !isOperator)
+        return reject(
+          'not_authorized',
+          'credential.role.operator',
+          'only the operator issues role credentials',
+        );
+      if (!isRole && !isOperator && !holdsRole(actor, 'identity-authority'))
+        return reject(
+          'not_authorized',
+          'credential.real-name.authority',
+          'real-name credentials are issued by the operator or an identity authority',
+        );
+      if (state.get(credentialKey(vc.id), 'credential'))
+        return reject('credential_exists', 'credential.id.unique', `${vc.id} was already issued`);
+      const holder = state.edit(identityKey(subject.id), 'identity');
+      if (!holder)
+        return reject(
+          'unknown_identity',
+          'credential.subject.registered',
+          `the subject ${subject.id} is not registered`,
+        );
+      const record: CredentialRecord = {
+        kind: 'credential',
+        id: vc.id,
+        issuer: vc.issuer,
+        subject: subject.id,
+        credentialType: isRole ? 'role' : 'real-name',
+        credential: vc,
+        issued: at,
+      };
+      if ('role' in subject) {
+        record.role = subject.role;
+        holder.roles.push({ role: subject.role, credential: vc.id });
+      } else {
+        holder.realName.push(
+          vc.validUntil === undefined
+            ? { credential: vc.id }
+            : { credential: vc.id, validUntil: vc.validUntil },
+        );
+      }
+      state.put(credentialKey(vc.id), record);
+      state.put(identityKey(subject.id), holder);
+      return { ok: true, writes: state.writes(), subject: { credential: vc.id, did: subject.id } };
+    }
+
+    case 'credential.revoke': {
+      const body = tx.body as CredentialRevoke;
+      const record = state.edit(credentialKey(body.id), 'credential');
+      if (!record || record.subject !== body.subject)
+        return reject(
+          'credential_not_found',
+          'credential.revoke.exists',
+          `no credential ${body.id} about ${body.subject}`,
+        );
+      if (record.revoked)
+        return reject(
+          'credential_revoked',
+          'credential.revoke.once',
+          `${body.id} was revoked at entry ${record.revoked.index}`,
+        );
+      if (tx.actor !== record.issuer && !isOperator)
+        return reject(
+          'not_authorized',
+          'credential.revoke.issuer',
+          'only the issuer or the operator revokes a credential',
+        );
+      record.revoked =
+        body.reason === undefined ? { ...at, by: tx.actor } : { ...at, by: tx.actor, reason: body.reason };
+      const holder = state.edit(identityKey(body.subject), 'identity');
+      if (holder) {
+        holder.roles = holder.roles.filter((r) => r.credential !== body.id);
+        holder.realName = holder.realName.filter((r) => r.credential !== body.id);
+        state.put(identityKey(body.subject), holder);
+      }
+      state.put(credentialKey(body.id), record);
+      return { ok: true, writes: state.writes(), subject: { credential: body.id, did: body.subject } };
+    }
+
+    case 'asset.register': {
+      const body = tx.body as AssetRegister;
+      if (ledger.policy.realNameToRegister && !hasRealName(actor, tx.time))
+        return reject(
+          'real_name_required',
+          'policy.real-name-to-register',
+          'the policy requires a valid real-name credential before registering',
+        );
+      const prior = state.get(cidKey(body.cid), 'cid');
+      if (prior) {
+        const details = { asset: prior.asset, registrant: prior.registrant, index: prior.registered.index };
+        return prior.registrant === tx.actor
+          ? reject(
+              'already_registered',
+              'asset.cid.unique',
+              `you registered these bytes as asset ${prior.asset}`,
+              details,
+            )
+          : reject(
+              'rights_conflict',
+              'asset.cid.unique',
+              `these bytes were registered by ${prior.registrant} as asset ${prior.asset} at entry ${prior.registered.index}`,
+              details,
+            );
+      }
+      const missing = missingAsset(state, body.derivedFrom);
+      if (missing) return missing;
+      const { cid, size, mediaType, ...metadata } = body;
+      const asset: AssetRecord = {
+        kind: 'asset',
+        id: context.txId,
+        cid,
+        size,
+        mediaType,
+        owner: tx.actor,
+        registrant: tx.actor,
+        revision: 0,
+        metadata,
+        registered: at,
+        updated: at,
+      };
+      state.put(assetKey(asset.id), asset);
+      state.put(assetRevisionKey(asset.id, 0), revision(asset.id, 0, tx.actor, metadata, at));
+      state.put(cidKey(cid), { kind: 'cid', cid, asset: asset.id, registrant: tx.actor, registered: at });
+      return { ok: true, writes: state.writes(), subject: { asset: asset.id } };
+    }
+
+    case 'asset.update': {
+      const { asset: id, revision: next, ...metadata } = tx.body as AssetUpdate;
+      const asset = state.edit(assetKey(id), 'asset');
+      if (!asset) return reject('asset_not_found', 'asset.exists', `there is no asset ${id}`);
+      if (asset.owner !== tx.actor)
+        return reject(
+          'not_owner',
+          'asset.update.owner',
+          `only the owner, ${asset.owner}, revises asset ${id}`,
+        );
+      if (next !== asset.revision + 1)
+        return reject(
+          'revision_conflict',
+          'asset.update.revision',
+          `asset ${id} is at revision ${asset.revision}; an update makes revision ${asset.revision + 1}`,
+          { current: asset.revision },
+        );
+      const missing = missingAsset(state, metadata.derivedFrom);
+      if (missing) return missing;
+      asset.metadata = metadata;
+      asset.revision = next;
+      asset.updated = at;
+      state.put(assetKey(id), asset);
+      state.put(assetRevisionKey(id, next), revision(id, next, tx.actor, metadata, at));
+      return { ok: true, writes: state.writes(), subject: { asset: id } };
+    }
+  }
+  return reject('unknown_type', 'type', `"${type}" has no rules`);
+}
+
+function newIdentity(
+  did: string,
+  type: IdentityRecord['type'],
+  name: string,
+  alias: string | undefined,
+  at: LogRef,
+): IdentityRecord {
+  return {
+    kind: 'identity',
+    did,
+    type,
+    name,
+    ...(alias === undefined ? {} : { alias }),
+    seq: 1,
+    roles: [],
+    realName: [],
+    registered: at,
+    lastTx: at,
+  };
+}
+
+function revision(
+  asset: string,
+  n: number,
+  actor: string,
+  metadata: AssetMetadata,
+  at: LogRef,
+): AssetRevisionRecord {
+  return { kind: 'asset-revision', asset, revision: n, actor, metadata, at };
+}
+
+function holdsRole(identity: IdentityRecord, role: string): boolean {
+  return identity.roles.some((r) => r.role === role);
+}
+
+/** Whether the identity holds a real-name credential valid at `time` (the transaction's). */
+function hasRealName(identity: IdentityRecord, time: string): boolean {
+  const now = Date.parse(time);
+  return identity.realName.some((c) => c.validUntil === undefined || Date.parse(c.validUntil) > now);
+}
+
+function missingAsset(state: Scratch, ids: readonly string[] | undefined): Rejection | undefined {
+  for (const id of ids ?? []) {
+    if (!state.get(assetKey(id), 'asset'))
+      return reject(
+        'asset_not_found',
+        'asset.derived-from.exists',
+        `derivedFrom names ${id}, which is not an asset`,
+      );
+  }
+  return undefined;
+}
+
+/** An entry decoded and its signature checked, or why it is not a valid transaction. */
+export function checkEntry(entry: Uint8Array): { ok: true; tx: SignedTransaction; txId: string } | Rejection {
+  let tx: SignedTransaction;
+  try {
+    tx = decodeTransaction(entry);
+  } catch (error) {
+    return reject('malformed_transaction', 'envelope', (error as Error).message);
+  }
+  if (!verifyTransaction(tx))
+    return reject(
+      'invalid_signature',
+      'envelope.signature',
+      `the signature is not ${tx.actor}'s over this transaction`,
+    );
+  return { ok: true, tx, txId: transactionId(entry) };
+}
