@@ -3,6 +3,7 @@ import { idCommand } from './commands/id.js';
 import { initCommand } from './commands/init.js';
 import { logVerifyCommand } from './commands/log-verify.js';
 import { serveCommand } from './commands/serve.js';
+import { verifyCommand } from './commands/verify.js';
 
 /** Where the CLI writes, so tests can run the real parser in-process. */
 export interface CliIo {
@@ -26,6 +27,7 @@ export function buildProgram(io: CliIo): Command {
     .showHelpAfterError();
   program.addCommand(initCommand(io));
   program.addCommand(serveCommand(io));
+  program.addCommand(verifyCommand(io));
   const log = new Command('log').description('inspect and verify a Cinnabar log');
   log.addCommand(logVerifyCommand(io));
   program.addCommand(log);

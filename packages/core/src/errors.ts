@@ -22,7 +22,9 @@ export type CoreErrorCode =
   | 'invalid_proof'
   | 'malformed_key_file'
   | 'wrong_passphrase'
-  | 'malformed_transaction';
+  | 'malformed_transaction'
+  | 'malformed_receipt'
+  | 'malformed_upload_authorization';
 
 /** The one error class of core: a stable `code` and a message saying exactly what is wrong. */
 export class CinnabarError extends Error {

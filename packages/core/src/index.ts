@@ -22,5 +22,6 @@ export * from './receipt.js';
 export * from './tiles.js';
 export * from './tlog-proof.js';
 export * from './tx/transaction.js';
+export * from './upload-auth.js';
 export * from './vc/eddsa-jcs-2022.js';
 export * from './verifier.js';
