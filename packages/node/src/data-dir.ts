@@ -1,24 +1,43 @@
 import { randomBytes } from 'node:crypto';
 import { chmod, mkdir, open, readFile, rename, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { generateSignerKey, vkeyFromSkey } from '@cinnabar/core';
+import {
+  createKeyFile,
+  generateIdentity,
+  generateSignerKey,
+  openKeyFile,
+  vkeyFromSkey,
+} from '@cinnabar/core';
 
 export interface DataDirOptions {
   /** Directory holding the log key, configuration and (embedded backend) the database. */
   dataDir: string;
   /** The log's origin line, also the checkpoint key's name (C2SP tlog-checkpoint). */
   origin: string;
+  /** The operator's name, as its genesis transaction registers it. */
+  operatorName: string;
+  /** The policy the genesis transaction sets: must registrants hold a real-name credential? */
+  realNameToRegister: boolean;
 }
 
-export const DATA_DIR_DEFAULTS: DataDirOptions = { dataDir: './cinnabar-data', origin: 'localhost/cinnabar' };
+export const DATA_DIR_DEFAULTS: DataDirOptions = {
+  dataDir: './cinnabar-data',
+  origin: 'localhost/cinnabar',
+  operatorName: 'Cinnabar node operator',
+  realNameToRegister: false,
+};
 
 const CONFIG_FILE = 'config.json';
 const LOG_KEY_FILE = 'log.key';
 const LOG_VKEY_FILE = 'log.vkey';
 const APPEND_TOKEN_FILE = 'append.token';
+/** The operator's identity: a Cinnabar key file (plain; the directory is owner-only). */
+export const OPERATOR_KEY_FILE = 'operator.key.json';
 
 export interface NodeConfig {
   origin: string;
+  operatorName: string;
+  realNameToRegister: boolean;
 }
 
 export interface DataDir {
@@ -30,6 +49,8 @@ export interface DataDir {
   vkey: string;
   /** Bearer token that authorizes raw appends (operator only). */
   appendToken: string;
+  /** The operator's did:key and Ed25519 seed: it signs the genesis and issues role credentials. */
+  operator: { did: string; seed: Uint8Array };
 }
 
 /** Origins are printable ASCII without spaces or '+' (they are also the signed-note key name). */
@@ -71,9 +92,16 @@ async function writeFileAtomic(path: string, content: string, mode = 0o644): Pro
 export async function initDataDir(
   options: Partial<DataDirOptions> = {},
 ): Promise<DataDir & { created: boolean }> {
-  const { dataDir, origin } = { ...DATA_DIR_DEFAULTS, ...options };
+  const { dataDir, origin, operatorName, realNameToRegister } = { ...DATA_DIR_DEFAULTS, ...options };
   checkOrigin(origin);
   if (await exists(join(dataDir, CONFIG_FILE))) {
+    // A directory from before operators existed gets its operator key now.
+    if (!(await exists(join(dataDir, OPERATOR_KEY_FILE))))
+      await writeFileAtomic(
+        join(dataDir, OPERATOR_KEY_FILE),
+        await createKeyFile({ seed: generateIdentity().seed, name: operatorName }),
+        0o600,
+      );
     const existing = await loadDataDir(dataDir);
     if (options.origin !== undefined && existing.config.origin !== origin)
       throw new Error(
@@ -89,9 +117,15 @@ export async function initDataDir(
   await writeFileAtomic(join(dataDir, LOG_KEY_FILE), `${skey}\n`, 0o600);
   await writeFileAtomic(join(dataDir, APPEND_TOKEN_FILE), `${randomBytes(32).toString('hex')}\n`, 0o600);
   await writeFileAtomic(join(dataDir, LOG_VKEY_FILE), `${vkey}\n`);
+  const operator = generateIdentity();
+  await writeFileAtomic(
+    join(dataDir, OPERATOR_KEY_FILE),
+    await createKeyFile({ seed: operator.seed, name: operatorName }),
+    0o600,
+  );
   await writeFileAtomic(
     join(dataDir, CONFIG_FILE),
-    `${JSON.stringify({ origin } satisfies NodeConfig, null, 2)}\n`,
+    `${JSON.stringify({ origin, operatorName, realNameToRegister } satisfies NodeConfig, null, 2)}\n`,
   );
   return { ...(await loadDataDir(dataDir)), created: true };
 }
@@ -112,6 +146,12 @@ export async function loadDataDir(dataDir: string): Promise<DataDir> {
   };
   const config = JSON.parse(await read(CONFIG_FILE)) as NodeConfig;
   if (typeof config.origin !== 'string') throw new Error(`${join(dataDir, CONFIG_FILE)} has no origin`);
+  config.operatorName ??= DATA_DIR_DEFAULTS.operatorName;
+  config.realNameToRegister ??= DATA_DIR_DEFAULTS.realNameToRegister;
+  if (typeof config.operatorName !== 'string' || typeof config.realNameToRegister !== 'boolean')
+    throw new Error(
+      `${join(dataDir, CONFIG_FILE)}: operatorName must be a string, realNameToRegister a boolean`,
+    );
   checkOrigin(config.origin);
   const skey = await read(LOG_KEY_FILE);
   const vkey = vkeyFromSkey(skey);
@@ -125,5 +165,15 @@ export async function loadDataDir(dataDir: string): Promise<DataDir> {
     throw new Error(
       `${join(dataDir, APPEND_TOKEN_FILE)} must hold 64 hex digits (it is created by cinnabar init)`,
     );
-  return { dir: dataDir, config, skey, vkey, appendToken };
+  const operator = await openKeyFile(await read(OPERATOR_KEY_FILE)).catch((cause: unknown) => {
+    throw new Error(`${join(dataDir, OPERATOR_KEY_FILE)}: ${(cause as Error).message}`, { cause });
+  });
+  return {
+    dir: dataDir,
+    config,
+    skey,
+    vkey,
+    appendToken,
+    operator: { did: operator.did, seed: operator.seed },
+  };
 }

@@ -13,9 +13,17 @@ export {
   initDataDir,
   loadDataDir,
 } from './data-dir.js';
+export { type DemoIdentity, type DemoWork, demoCollection } from './demo/catalogue.js';
+export { type SeedResult, seedDemo } from './demo/seed.js';
 export { type AppOptions, buildApp } from './http/app.js';
 export { LogReader } from './http/log-reader.js';
 export { PROBLEMS, type ProblemBody, type ProblemCode, ProblemError } from './http/problems.js';
+export {
+  type LedgerResult,
+  NodeLedger,
+  type Submission,
+  TransactionRejectedError,
+} from './ledger/node-ledger.js';
 export { LogIntegrityError, loadLogState } from './log/log-state.js';
 export { nodeNoteSigner } from './log/node-signer.js';
 export {
@@ -29,9 +37,12 @@ export * from './media/inspect.js';
 export { NODE_DEFAULTS, type NodeOptions, type RunningNode, startNode } from './node.js';
 export { useNodeCrypto } from './node-crypto.js';
 export {
+  type AssetQuery,
   FenceError,
+  type LedgerReads,
   type LogBatch,
   type LogStorage,
+  type StateRow,
   StorageInUseError,
   type StoredCheckpoint,
 } from './storage/log-storage.js';

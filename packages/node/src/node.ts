@@ -1,9 +1,20 @@
-import { verifierFromKey } from '@cinnabar/core';
+import { join } from 'node:path';
+import {
+  encodeTransaction,
+  identityKey,
+  LEDGER_KEY,
+  prepareTransaction,
+  signTransaction,
+  transactionId,
+  verifierFromKey,
+} from '@cinnabar/core';
 import type { FastifyInstance } from 'fastify';
-import { type DataDirOptions, initDataDir } from './data-dir.js';
+import { BLOB_STORE_DEFAULTS, BlobStore } from './blobs/blob-store.js';
+import { DATA_DIR_DEFAULTS, type DataDirOptions, initDataDir } from './data-dir.js';
 import { buildApp } from './http/app.js';
 import { LogReader } from './http/log-reader.js';
 import { ProblemError } from './http/problems.js';
+import { NodeLedger } from './ledger/node-ledger.js';
 import { loadLogState } from './log/log-state.js';
 import { nodeNoteSigner } from './log/node-signer.js';
 import { Sequencer, type SequencerOptions } from './log/sequencer.js';
@@ -20,17 +31,22 @@ export interface NodeOptions extends DataDirOptions {
   /** How often a node without the writer lock tries to take it (PostgreSQL fail-over), in ms. */
   writerRetryMs: number;
   logger: boolean;
+  /** Largest blob accepted, in bytes. */
+  maxBlobBytes: number;
+  /** Farthest a transaction's time may be from this node's clock, in ms. */
+  maxClockSkewMs: number;
 }
 
 export const NODE_DEFAULTS: NodeOptions = {
-  dataDir: './cinnabar-data',
-  origin: 'localhost/cinnabar',
+  ...DATA_DIR_DEFAULTS,
   databaseUrl: undefined,
   port: 7470,
   host: '127.0.0.1',
   sequencer: {},
   writerRetryMs: 2000,
   logger: false,
+  maxBlobBytes: BLOB_STORE_DEFAULTS.maxBytes,
+  maxClockSkewMs: 5 * 60 * 1000,
 };
 
 export interface RunningNode {
@@ -41,6 +57,11 @@ export interface RunningNode {
   vkey: string;
   origin: string;
   storage: LogStorage;
+  blobs: BlobStore;
+  /** The operator's did:key (it signed the genesis transaction). */
+  operator: string;
+  /** The operator's key, for tools that act as the operator in this process (demo seeding). */
+  operatorKey: { did: string; seed: Uint8Array };
   /** Whether this process currently holds the writer lock and sequences appends. */
   isSequencer(): boolean;
   close(): Promise<void>;
@@ -57,6 +78,8 @@ export async function startNode(options: Partial<NodeOptions> = {}): Promise<Run
   const dataDir = await initDataDir({
     dataDir: opts.dataDir,
     ...(options.origin ? { origin: options.origin } : {}),
+    operatorName: opts.operatorName,
+    realNameToRegister: opts.realNameToRegister,
   });
   const origin = dataDir.config.origin;
   const storage = openStorage({ dataDir: opts.dataDir, databaseUrl: opts.databaseUrl });
@@ -68,16 +91,42 @@ export async function startNode(options: Partial<NodeOptions> = {}): Promise<Run
     const signer = nodeNoteSigner(dataDir.skey);
     const verifier = verifierFromKey(dataDir.vkey);
 
+    const blobs = new BlobStore(join(opts.dataDir, 'blobs'), { maxBytes: opts.maxBlobBytes });
+    await blobs.init();
     const reader = new LogReader(storage, () => sequencer);
+    const running = (): Sequencer => {
+      if (!sequencer) throw new ProblemError('not_sequencer', 'another process holds the writer lock');
+      return sequencer;
+    };
     const app = buildApp({
       reader,
       vkey: dataDir.vkey,
       appendToken: dataDir.appendToken,
-      append: (entry) => {
-        if (!sequencer) throw new ProblemError('not_sequencer', 'another process holds the writer lock');
-        return sequencer.append(entry);
-      },
+      append: (entry) => running().append(entry),
       logger: opts.logger,
+      ledger: {
+        tx: {
+          submit: (entry, submission) => running().submit(entry, submission),
+          blobFacts: async (cid) => {
+            const [size, inspection] = await Promise.all([blobs.size(cid), blobs.getInspection(cid)]);
+            if (size === undefined || !inspection) return undefined;
+            const phash = inspection.image?.perceptualHash;
+            const geometry = inspection.model?.geometryHash;
+            return {
+              size,
+              mediaType: inspection.mediaType,
+              media: { ...(phash ? { phash } : {}), ...(geometry ? { geometry } : {}) },
+            };
+          },
+          maxClockSkewMs: opts.maxClockSkewMs,
+        },
+        reads: storage,
+        blobs: {
+          blobs,
+          maxBytes: opts.maxBlobBytes,
+          isRegisteredIdentity: async (did) => (await storage.readState([identityKey(did)])).size > 0,
+        },
+      },
     });
 
     const scheduleRetry = (): void => {
@@ -91,11 +140,13 @@ export async function startNode(options: Partial<NodeOptions> = {}): Promise<Run
       if (closing || sequencer) return;
       try {
         if (!(await storage.tryAcquireWriterLock())) return scheduleRetry();
-        const started = await Sequencer.start(storage, signer, verifier, origin, opts.sequencer);
+        const ledger = await NodeLedger.open(storage);
+        const started = await Sequencer.start(storage, signer, verifier, origin, opts.sequencer, ledger);
         if (closing || !storage.holdsWriterLock()) {
           started.abort(new Error('the writer lock was lost while the sequencer started'));
           return scheduleRetry();
         }
+        await ensureGenesis(started, storage, dataDir);
         sequencer = started;
       } catch (error) {
         await storage.releaseWriterLock().catch(() => {});
@@ -126,6 +177,9 @@ export async function startNode(options: Partial<NodeOptions> = {}): Promise<Run
       vkey: dataDir.vkey,
       origin,
       storage,
+      blobs,
+      operator: dataDir.operator.did,
+      operatorKey: dataDir.operator,
       isSequencer: () => sequencer !== undefined,
       close: async () => {
         closing = true;
@@ -141,4 +195,37 @@ export async function startNode(options: Partial<NodeOptions> = {}): Promise<Run
     await storage.close().catch(() => {});
     throw error;
   }
+}
+
+/**
+ * A new ledger begins with the operator's genesis transaction: it names the operator (who issues
+ * role credentials) and sets the policy from the data directory's configuration.
+ */
+async function ensureGenesis(
+  sequencer: Sequencer,
+  storage: LogStorage,
+  dataDir: Awaited<ReturnType<typeof initDataDir>>,
+): Promise<void> {
+  if ((await storage.readState([LEDGER_KEY])).size > 0) return;
+  const { did, seed } = dataDir.operator;
+  const existing = (await storage.readState([identityKey(did)])).get(identityKey(did));
+  const seq = existing === undefined ? 1 : (JSON.parse(existing) as { seq: number }).seq + 1;
+  const tx = signTransaction(
+    {
+      v: 1,
+      type: 'ledger.genesis',
+      actor: did,
+      seq,
+      time: new Date().toISOString(),
+      body: {
+        name: dataDir.config.operatorName,
+        policy: { realNameToRegister: dataDir.config.realNameToRegister },
+      },
+    },
+    seed,
+  );
+  const prepared = prepareTransaction(tx);
+  if (!prepared.ok) throw new Error(`the genesis transaction is invalid: ${prepared.message}`);
+  const entry = encodeTransaction(tx);
+  await sequencer.submit(entry, { prepared, txId: transactionId(entry) });
 }

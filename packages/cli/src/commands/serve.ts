@@ -1,4 +1,4 @@
-import { LogIntegrityError, NODE_DEFAULTS, SEQUENCER_DEFAULTS, startNode } from '@cinnabar/node';
+import { LogIntegrityError, NODE_DEFAULTS, SEQUENCER_DEFAULTS, seedDemo, startNode } from '@cinnabar/node';
 import { Command, InvalidArgumentError } from 'commander';
 import type { CliIo } from '../program.js';
 
@@ -37,6 +37,7 @@ export function serveCommand(io: CliIo): Command {
       parseInteger(0, 1000),
       SEQUENCER_DEFAULTS.maxBatchDelayMs,
     )
+    .option('--demo', 'seed a new ledger with the demo collection (identities and works)')
     .option('--quiet', 'do not log requests')
     .action(
       async (options: {
@@ -47,6 +48,7 @@ export function serveCommand(io: CliIo): Command {
         origin?: string;
         maxBatch: number;
         batchDelay: number;
+        demo?: boolean;
         quiet?: boolean;
       }) => {
         let node: Awaited<ReturnType<typeof startNode>>;
@@ -82,6 +84,11 @@ export function serveCommand(io: CliIo): Command {
           `Cinnabar node for ${node.origin} on ${node.url} (${node.storage.kind}${node.isSequencer() ? ', sequencer' : ', reader'})`,
         );
         io.out(`Log: ${node.logUrl}  verifier key: ${node.vkey}`);
+        if (options.demo && node.isSequencer()) {
+          const seeded = await seedDemo(node.app, node.operatorKey);
+          if (seeded.seeded)
+            io.out(`Seeded the demo collection: ${seeded.identities} identities, ${seeded.assets} works.`);
+        }
         await stopped;
       },
     );

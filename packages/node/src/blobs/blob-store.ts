@@ -3,6 +3,7 @@ import { createReadStream, type ReadStream } from 'node:fs';
 import { mkdir, open, readdir, readFile, rename, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { cidFromDigest, parseCid } from '@cinnabar/core';
+import type { MediaInspection } from '../media/inspect.js';
 
 export interface BlobStoreOptions {
   /** Largest blob accepted, in bytes. */
@@ -36,6 +37,16 @@ export interface StoredBlob {
   /** False when the same bytes were already stored (content addressing stores them once). */
   created: boolean;
 }
+
+/** A blob written and flushed to a temporary file, hashed, and not yet in the store. */
+export interface StagedBlob {
+  cid: string;
+  size: number;
+  /** The temporary file, to read before the blob is committed; removed if the commit is refused. */
+  path: string;
+}
+
+const INSPECTION_SUFFIX = '.inspection.json';
 
 const TEMPORARY_DIR = 'tmp';
 
@@ -74,7 +85,15 @@ export class BlobStore {
    */
   async put(
     source: AsyncIterable<Uint8Array>,
-    options: { maxBytes?: number; expectedCid?: string } = {},
+    options: {
+      maxBytes?: number;
+      expectedCid?: string;
+      /**
+       * Runs once the bytes are staged and verified, before they become visible, and only when
+       * they are not stored yet; if it throws, nothing is stored and put rethrows (inspection).
+       */
+      beforeCommit?: (staged: StagedBlob) => Promise<void>;
+    } = {},
   ): Promise<StoredBlob> {
     const limit = Math.min(options.maxBytes ?? this.options.maxBytes, this.options.maxBytes);
     if (options.expectedCid !== undefined) parseCid(options.expectedCid);
@@ -105,6 +124,14 @@ export class BlobStore {
     if (await this.has(cid)) {
       await rm(temporary, { force: true });
       return { cid, size, created: false };
+    }
+    if (options.beforeCommit) {
+      try {
+        await options.beforeCommit({ cid, size, path: temporary });
+      } catch (error) {
+        await rm(temporary, { force: true });
+        throw error;
+      }
     }
     await mkdir(join(this.dir, cid.slice(-2)), { recursive: true, mode: 0o700 });
     await rename(temporary, target);
@@ -140,6 +167,45 @@ export class BlobStore {
       if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
       throw error;
     }
+  }
+
+  /** Where a blob's inspection record lives: next to the blob, `<CID>.inspection.json`. */
+  inspectionPath(cid: string): string {
+    return `${this.path(cid)}${INSPECTION_SUFFIX}`;
+  }
+
+  /**
+   * Store the inspection of a blob as JSON next to it, atomically (temporary file, fsync, rename),
+   * replacing any earlier one. May be written before the blob itself is committed.
+   */
+  async putInspection(cid: string, inspection: MediaInspection): Promise<void> {
+    const target = this.inspectionPath(cid);
+    const temporary = join(this.dir, TEMPORARY_DIR, `${randomBytes(12).toString('hex')}.part`);
+    const file = await open(temporary, 'wx', 0o600);
+    try {
+      await file.writeFile(`${JSON.stringify(inspection)}\n`);
+      await file.sync();
+    } catch (error) {
+      await file.close().catch(() => {});
+      await rm(temporary, { force: true });
+      throw error;
+    }
+    await file.close();
+    await mkdir(join(this.dir, cid.slice(-2)), { recursive: true, mode: 0o700 });
+    await rename(temporary, target);
+    await syncDirectory(join(this.dir, cid.slice(-2)));
+  }
+
+  /** A blob's stored inspection, or undefined when there is none. */
+  async getInspection(cid: string): Promise<MediaInspection | undefined> {
+    let text: string;
+    try {
+      text = await readFile(this.inspectionPath(cid), 'utf8');
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+      throw error;
+    }
+    return JSON.parse(text) as MediaInspection;
   }
 }
 

@@ -1,11 +1,20 @@
 import Fastify, { type FastifyError, type FastifyInstance } from 'fastify';
+import { type BlobRoutesOptions, blobRoutes } from './blob-routes.js';
+import { type LedgerRoutesOptions, ledgerRoutes } from './ledger-routes.js';
 import { type LogRoutesOptions, logRoutes } from './log-routes.js';
 import { PROBLEMS, type ProblemCode, ProblemError, problemBody } from './problems.js';
 import { proofRoutes } from './proof-routes.js';
+import { type TxRoutesOptions, txRoutes } from './tx-routes.js';
 
 export interface AppOptions extends LogRoutesOptions {
   /** Log requests and errors (pino, JSON lines on stdout). */
   logger?: boolean;
+  /** The ledger's API (transactions, state, blobs); without it the node serves only the log. */
+  ledger?: {
+    tx: Omit<TxRoutesOptions, 'reader' | 'vkey'>;
+    reads: LedgerRoutesOptions['ledger'];
+    blobs: BlobRoutesOptions;
+  };
 }
 
 /** Fastify's own client-error codes, mapped onto the catalogue. */
@@ -35,9 +44,11 @@ export function buildApp(options: AppOptions): FastifyInstance {
   app.setErrorHandler((error: FastifyError, request, reply) => {
     let code: ProblemCode | undefined;
     let detail: string | undefined;
+    let extensions: Record<string, unknown> | undefined;
     if (error instanceof ProblemError) {
       code = error.code;
       detail = error.detail;
+      extensions = error.extensions;
     } else if (
       (error as { name?: string }).name === 'CinnabarError' &&
       (error as { code?: string }).code === 'entry_too_large'
@@ -52,7 +63,7 @@ export function buildApp(options: AppOptions): FastifyInstance {
       detail = code ? error.message : undefined;
     }
     if (!code || PROBLEMS[code].status >= 500) request.log.error({ err: error }, 'request failed');
-    const problem = problemBody(code ?? 'internal_error', detail, code ? undefined : request.id);
+    const problem = problemBody(code ?? 'internal_error', detail, code ? undefined : request.id, extensions);
     return reply.code(problem.status).header('content-type', 'application/problem+json').send(problem);
   });
 
@@ -69,5 +80,10 @@ export function buildApp(options: AppOptions): FastifyInstance {
 
   app.register(logRoutes, options);
   app.register(proofRoutes, { reader: options.reader });
+  if (options.ledger) {
+    app.register(txRoutes, { ...options.ledger.tx, reader: options.reader, vkey: options.vkey });
+    app.register(ledgerRoutes, { ledger: options.ledger.reads });
+    app.register(blobRoutes, options.ledger.blobs);
+  }
   return app;
 }

@@ -1,3 +1,4 @@
+import { proveInclusion } from '@cinnabar/core';
 import type { Sequencer } from '../log/sequencer.js';
 import { type StoredTile, StoredTileHashReader } from '../log/stored-tile.js';
 import type { LogStorage, StoredCheckpoint } from '../storage/log-storage.js';
@@ -27,6 +28,11 @@ export class LogReader {
       throw new Error('the log has no checkpoint yet: has a sequencer started on this database?');
     this.cached = { checkpoint, at: now };
     return checkpoint;
+  }
+
+  /** The RFC 9162 inclusion proof of leaf `index` in the tree of `size` leaves. */
+  inclusionProof(index: number, size: number): Promise<Uint8Array[]> {
+    return proveInclusion(index, size, this.hashes);
   }
 
   entries(start: number, count: number): Promise<Uint8Array[]> {

@@ -5,13 +5,63 @@
 export const PROBLEMS = {
   bad_request: { status: 400, title: 'The request is malformed' },
   malformed_tile_path: { status: 400, title: 'The tile path is not a valid C2SP tlog-tiles path' },
-  unauthorized: { status: 401, title: 'This request needs a valid bearer token' },
+  unauthorized: { status: 401, title: 'This request needs valid credentials' },
   not_found: { status: 404, title: 'No such resource' },
   tile_not_found: { status: 404, title: 'The log has no such tile yet' },
   entry_not_found: { status: 404, title: 'The log has no entry at this index yet' },
   invalid_proof_request: { status: 400, title: 'The proof asked for does not fit the log' },
   entry_too_large: { status: 413, title: 'The entry is larger than 65,535 bytes' },
   unsupported_media_type: { status: 415, title: 'The request body has the wrong media type' },
+  // Blobs (PUT/GET /v1/blobs): see blob-routes.ts.
+  length_required: { status: 411, title: 'The upload needs a Content-Length' },
+  blob_too_large: { status: 413, title: 'The blob is larger than this node accepts' },
+  malformed_upload_authorization: { status: 400, title: 'The Cinnabar-Upload authorization is malformed' },
+  bad_upload_signature: { status: 401, title: 'The upload authorization does not verify' },
+  unknown_identity: { status: 403, title: 'The actor (or the subject) is not a registered identity' },
+  blob_mismatch: { status: 400, title: 'The bytes are not the ones the authorization names' },
+  upload_timeout: { status: 408, title: 'The upload was too slow' },
+  malformed_media: { status: 422, title: 'The file is not well-formed media' },
+  malformed_cid: { status: 400, title: 'The CID is not a raw sha2-256 CIDv1 in base32' },
+  blob_not_found: { status: 404, title: 'This node stores no blob with this CID' },
+  inspection_not_found: { status: 404, title: 'This blob has no stored inspection' },
+  range_not_satisfiable: { status: 416, title: 'The range is outside the blob' },
+  // Transactions (POST /v1/tx): the envelope, then the ledger's rules (packages/core/src/ledger/rules.ts).
+  malformed_transaction: { status: 400, title: 'The transaction envelope is malformed' },
+  non_canonical_json: { status: 400, title: 'The transaction is not in RFC 8785 canonical form' },
+  invalid_signature: { status: 400, title: "The signature is not the actor's over this transaction" },
+  transaction_time_skew: { status: 400, title: "The transaction's time is too far from the node's clock" },
+  unknown_type: { status: 400, title: 'The ledger knows no transaction of this type' },
+  invalid_body: { status: 400, title: "The transaction's body does not match its type's schema" },
+  invalid_credential: { status: 400, title: 'The credential is malformed or its proof does not verify' },
+  no_genesis: { status: 409, title: 'The ledger has no genesis transaction yet' },
+  genesis_exists: { status: 409, title: 'The ledger already has its genesis transaction' },
+  bad_sequence: { status: 409, title: "The sequence number is not the actor's next one" },
+  identity_exists: { status: 409, title: 'This identity is already registered' },
+  alias_taken: { status: 409, title: 'Another identity has this did:web alias' },
+  credential_exists: { status: 409, title: 'A credential with this id was already issued' },
+  credential_revoked: { status: 409, title: 'The credential is already revoked' },
+  rights_conflict: { status: 409, title: 'These bytes are already registered by someone else' },
+  already_registered: { status: 409, title: 'You already registered these bytes' },
+  revision_conflict: { status: 409, title: 'The asset is not at the revision this update follows' },
+  not_authorized: { status: 403, title: 'The actor does not hold the role this needs' },
+  real_name_required: { status: 403, title: 'The policy requires a real-name credential for this' },
+  not_owner: { status: 403, title: 'Only the owner may do this' },
+  credential_not_found: { status: 404, title: 'No such credential' },
+  asset_not_found: { status: 404, title: 'No such asset' },
+  blob_required: { status: 422, title: 'Upload the bytes (PUT /v1/blobs) before registering them' },
+  blob_size_mismatch: {
+    status: 422,
+    title: 'The registration states another size than the stored bytes have',
+  },
+  media_type_mismatch: {
+    status: 422,
+    title: 'The registration states another media type than the bytes have',
+  },
+  // Reads of the ledger state.
+  identity_not_found: { status: 404, title: 'No such identity' },
+  malformed_did: { status: 400, title: 'The DID is not an Ed25519 did:key' },
+  malformed_asset_id: { status: 400, title: 'An asset id is 64 lower-case hex digits' },
+  invalid_query: { status: 400, title: 'A query parameter is malformed' },
   internal_error: { status: 500, title: 'Internal error' },
   not_sequencer: { status: 503, title: 'This node does not sequence appends' },
   sequencer_unavailable: { status: 503, title: 'The log cannot take appends right now' },
@@ -27,17 +77,22 @@ export interface ProblemBody {
   detail?: string;
   instance?: string;
   requestId?: string;
+  /** Extension members (RFC 9457 §3.2), e.g. the rule that refused a transaction. */
+  [extension: string]: unknown;
 }
 
 /** An error that becomes a problem+json response with its stable code. */
 export class ProblemError extends Error {
+  readonly extensions: Record<string, unknown> | undefined;
+
   constructor(
     readonly code: ProblemCode,
     readonly detail?: string,
-    options?: { cause?: unknown },
+    options?: { cause?: unknown; extensions?: Record<string, unknown> },
   ) {
     super(detail ?? PROBLEMS[code].title, options);
     this.name = 'ProblemError';
+    this.extensions = options?.extensions;
   }
 
   get status(): number {
@@ -45,9 +100,15 @@ export class ProblemError extends Error {
   }
 }
 
-export function problemBody(code: ProblemCode, detail?: string, requestId?: string): ProblemBody {
+export function problemBody(
+  code: ProblemCode,
+  detail?: string,
+  requestId?: string,
+  extensions?: Record<string, unknown>,
+): ProblemBody {
   const { status, title } = PROBLEMS[code];
   return {
+    ...extensions,
     type: `https://cinnabar.dev/problems/${code.replaceAll('_', '-')}`,
     title,
     status,

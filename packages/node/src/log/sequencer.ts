@@ -10,7 +10,7 @@ import {
   TILE_WIDTH,
 } from '@cinnabar/core';
 import { useNodeCrypto } from '../node-crypto.js';
-import type { LogStorage, StoredCheckpoint } from '../storage/log-storage.js';
+import type { LedgerBatch, LogStorage, StoredCheckpoint } from '../storage/log-storage.js';
 import { type LogState, loadLogState } from './log-state.js';
 import { EdgeTile, rootFromEdgeTiles, type StoredTile } from './stored-tile.js';
 
@@ -32,10 +32,40 @@ export const SEQUENCER_DEFAULTS: SequencerOptions = {
   maxBatchDelayMs: 0,
 };
 
+/** What an append resolves with once its batch is durable. */
+export interface Appended {
+  index: number;
+  /** What the ledger hook decided for the entry (undefined without a hook). */
+  result: unknown;
+  /** The checkpoint the batch published: it covers the entry. */
+  checkpoint: StoredCheckpoint;
+}
+
 interface PendingAppend {
   entry: Uint8Array;
-  resolve: (index: number) => void;
+  /** What the submitter already knows about the entry (e.g. the prepared transaction), for the hook. */
+  submission: unknown;
+  resolve: (appended: Appended) => void;
   reject: (error: unknown) => void;
+}
+
+/** The hook's decision for each entry of a batch, in order, and what to commit with them. */
+export interface BatchPlan {
+  decisions: ({ ok: true; result: unknown } | { ok: false; error: Error })[];
+  ledger: LedgerBatch;
+  /** Called once the batch is durable. */
+  committed(): void;
+}
+
+/**
+ * Decides which entries of a batch are appended, and what state they write, just before the
+ * batch is committed: in log order, with the index each would get (`firstIndex` onwards, counting
+ * only accepted entries).
+ */
+export interface LedgerHook {
+  plan(items: readonly { entry: Uint8Array; submission: unknown }[], firstIndex: number): Promise<BatchPlan>;
+  /** A commit failed and may or may not have reached storage: forget anything cached. */
+  reset(): void;
 }
 
 /** The sequencer is stopped or lost its storage; appends are refused until it recovers. */
@@ -67,6 +97,7 @@ export class Sequencer {
     private readonly origin: string,
     private readonly options: SequencerOptions,
     private state: LogState,
+    private readonly hook: LedgerHook | undefined,
   ) {}
 
   /** Recover the last durable state (checked, see loadLogState) and publish a first checkpoint if none. */
@@ -76,6 +107,7 @@ export class Sequencer {
     verifier: NoteVerifier,
     origin: string,
     options: Partial<SequencerOptions> = {},
+    hook?: LedgerHook,
   ): Promise<Sequencer> {
     const opts = { ...SEQUENCER_DEFAULTS, ...options };
     useNodeCrypto();
@@ -85,7 +117,7 @@ export class Sequencer {
       await storage.commit({ firstIndex: 0, entries: [], tiles: [], checkpoint });
       state = { checkpoint, edgeTiles: [] };
     }
-    return new Sequencer(storage, signer, verifier, origin, opts, state);
+    return new Sequencer(storage, signer, verifier, origin, opts, state, hook);
   }
 
   get checkpoint(): StoredCheckpoint {
@@ -98,7 +130,15 @@ export class Sequencer {
   }
 
   /** Append one entry; resolves with its index once it is durable. */
-  append(entry: Uint8Array): Promise<number> {
+  async append(entry: Uint8Array): Promise<number> {
+    return (await this.submit(entry, undefined)).index;
+  }
+
+  /**
+   * Append one entry with what the caller knows of it for the ledger hook; resolves once it is
+   * durable, or rejects with the hook's reason if the hook refuses it.
+   */
+  submit(entry: Uint8Array, submission: unknown): Promise<Appended> {
     if (entry.length > MAX_ENTRY_SIZE)
       return Promise.reject(
         new CinnabarError('entry_too_large', `entry is ${entry.length} bytes; the most is ${MAX_ENTRY_SIZE}`),
@@ -109,7 +149,7 @@ export class Sequencer {
         new SequencerUnavailableError(`${this.pending.length} appends are already waiting`),
       );
     return new Promise((resolve, reject) => {
-      this.pending.push({ entry, resolve, reject });
+      this.pending.push({ entry, submission, resolve, reject });
       this.schedule();
     });
   }
@@ -134,16 +174,36 @@ export class Sequencer {
   private async flushLoop(): Promise<void> {
     try {
       while (this.pending.length > 0) {
-        const batch = this.pending.splice(0, this.batchLength());
+        let batch = this.pending.splice(0, this.batchLength());
         try {
           if (this.stale) await this.reload();
-          const first = await this.commitBatch(batch.map((p) => p.entry));
+          let plan: BatchPlan | undefined;
+          const results: unknown[] = [];
+          if (this.hook) {
+            const items = batch;
+            plan = await this.hook.plan(items, this.state.checkpoint.size);
+            batch = [];
+            plan.decisions.forEach((decision, i) => {
+              if (decision.ok) {
+                batch.push(items[i]!);
+                results.push(decision.result);
+              } else items[i]!.reject(decision.error);
+            });
+            if (batch.length === 0) continue;
+          }
+          const first = await this.commitBatch(
+            batch.map((p) => p.entry),
+            plan?.ledger,
+          );
+          plan?.committed();
+          const checkpoint = this.state.checkpoint;
           batch.forEach((p, i) => {
-            p.resolve(first + i);
+            p.resolve({ index: first + i, result: results[i], checkpoint });
           });
         } catch (error) {
           // The commit may or may not have reached storage: reload before the next batch.
           this.stale = true;
+          this.hook?.reset();
           const failure = new SequencerUnavailableError('the log storage failed to commit the batch', {
             cause: error,
           });
@@ -176,7 +236,7 @@ export class Sequencer {
   }
 
   /** Compute the batch's tiles and checkpoint on copies, commit, then swap the state in. */
-  private async commitBatch(entries: Uint8Array[]): Promise<number> {
+  private async commitBatch(entries: Uint8Array[], ledger: LedgerBatch | undefined): Promise<number> {
     const firstIndex = this.state.checkpoint.size;
     let size = firstIndex;
     const edges = this.state.edgeTiles.map((tile) => tile.clone());
@@ -206,7 +266,11 @@ export class Sequencer {
       tiles.push({ level, index, width: edge.width, data: edge.serialize() });
     }
     const checkpoint = signedCheckpoint(this.origin, size, rootFromEdgeTiles(size, edges), this.signer);
-    await this.storage.commit({ firstIndex, entries, tiles, checkpoint });
+    await this.storage.commit(
+      ledger === undefined
+        ? { firstIndex, entries, tiles, checkpoint }
+        : { firstIndex, entries, tiles, checkpoint, ledger },
+    );
     this.state = { checkpoint, edgeTiles: edges };
     this.committed.batches++;
     this.committed.entries += entries.length;

@@ -7,6 +7,56 @@ export interface StoredCheckpoint {
   note: string;
 }
 
+/**
+ * One ledger state record as stored: its key and JSON, with the columns the read API queries by
+ * (filled for assets; null for other records).
+ */
+export interface StateRow {
+  key: string;
+  kind: string;
+  value: string;
+  owner: string | null;
+  media: string | null;
+  /** Lower-case text that a search matches: title, description, creators. */
+  search: string | null;
+  /** The log index the record was made at (assets list newest first by it). */
+  idx: number;
+}
+
+/** The perceptual and geometric fingerprints of a registered asset's bytes (node-derived, not on the log). */
+export interface MediaRow {
+  asset: string;
+  cid: string;
+  phash: string | null;
+  geometry: string | null;
+  idx: number;
+}
+
+/** "Possible prior work": `asset` resembles `other`, registered earlier. Stored both ways. */
+export interface MarkRow {
+  asset: string;
+  other: string;
+  reason: 'perceptual-hash' | 'geometry';
+  distance: number;
+}
+
+export interface LedgerBatch {
+  rows: readonly StateRow[];
+  media: readonly MediaRow[];
+  marks: readonly MarkRow[];
+}
+
+export interface AssetQuery {
+  owner?: string;
+  /** Media type, or a prefix ending in "/" (e.g. "model/"). */
+  media?: string;
+  /** Words that must all appear in the title, description or creators (case-insensitive). */
+  q?: string;
+  /** Only assets registered before this log index (the cursor). */
+  before?: number;
+  limit: number;
+}
+
 /** Everything one sequencer batch makes durable, in one commit. */
 export interface LogBatch {
   /** Index of the first entry; must equal the size of the stored log (a fence against a second writer). */
@@ -15,6 +65,8 @@ export interface LogBatch {
   /** Every stored tile the batch created or widened, in full. */
   tiles: readonly StoredTile[];
   checkpoint: StoredCheckpoint;
+  /** The ledger state the batch's transactions wrote. */
+  ledger?: LedgerBatch;
 }
 
 export interface TileKey {
@@ -38,7 +90,20 @@ export interface LogReads {
   countEntries(): Promise<number>;
 }
 
-export interface LogStorage extends LogReads {
+/** The reads of the ledger state. */
+export interface LedgerReads {
+  /** The JSON of the records under these keys (absent keys are missing from the map). */
+  readState(keys: readonly string[]): Promise<Map<string, string>>;
+  /** Records whose key starts with `prefix`, in key order, at most `limit`. */
+  scanState(prefix: string, limit: number): Promise<string[]>;
+  /** Assets (JSON), newest registration first. */
+  queryAssets(query: AssetQuery): Promise<string[]>;
+  readMarks(asset: string): Promise<MarkRow[]>;
+  /** Every registered asset's fingerprints (to find near duplicates). */
+  readMedia(): Promise<MediaRow[]>;
+}
+
+export interface LogStorage extends LogReads, LedgerReads {
   readonly kind: 'sqlite' | 'postgres';
   /** Create the schema if needed and check its version. */
   init(): Promise<void>;

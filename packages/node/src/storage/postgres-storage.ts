@@ -1,15 +1,20 @@
 import pg from 'pg';
 import type { StoredTile } from '../log/stored-tile.js';
+import { assetConditions, prefixEnd } from './ledger-queries.js';
 import {
+  type AssetQuery,
   FenceError,
+  type LedgerReads,
   type LogBatch,
   type LogReads,
   type LogStorage,
+  type MarkRow,
+  type MediaRow,
   type StoredCheckpoint,
   type TileKey,
 } from './log-storage.js';
 
-const SCHEMA_VERSION = '1';
+const SCHEMA_VERSION = '2';
 
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS cinnabar_meta (key text PRIMARY KEY, value text NOT NULL);
@@ -19,7 +24,22 @@ CREATE TABLE IF NOT EXISTS cinnabar_tiles (
   PRIMARY KEY (level, idx)
 );
 CREATE TABLE IF NOT EXISTS cinnabar_checkpoints (size bigint PRIMARY KEY, root bytea NOT NULL, note text NOT NULL);
+CREATE TABLE IF NOT EXISTS cinnabar_state (
+  key text COLLATE "C" PRIMARY KEY, kind text NOT NULL, value text NOT NULL,
+  owner text, media text, search text, idx bigint NOT NULL
+);
+CREATE INDEX IF NOT EXISTS cinnabar_state_kind ON cinnabar_state (kind, idx);
+CREATE INDEX IF NOT EXISTS cinnabar_state_owner ON cinnabar_state (owner, kind, idx) WHERE owner IS NOT NULL;
+CREATE TABLE IF NOT EXISTS cinnabar_asset_media (
+  asset text PRIMARY KEY, cid text NOT NULL, phash text, geometry text, idx bigint NOT NULL
+);
+CREATE TABLE IF NOT EXISTS cinnabar_asset_marks (
+  asset text NOT NULL, other text NOT NULL, reason text NOT NULL, distance integer NOT NULL,
+  PRIMARY KEY (asset, other, reason)
+);
 INSERT INTO cinnabar_meta (key, value) VALUES ('schema_version', '${SCHEMA_VERSION}') ON CONFLICT DO NOTHING;
+-- Version 1 had only the log's tables, which version 2 keeps as they were.
+UPDATE cinnabar_meta SET value = '${SCHEMA_VERSION}' WHERE key = 'schema_version' AND value = '1';
 `;
 
 // Advisory lock keys, namespaced so they do not collide with other applications' locks:
@@ -32,7 +52,7 @@ const SCHEMA_LOCK_KEY = '7163378102668779891'; // 0x63696e6e61626173
 type Queryable = pg.Pool | pg.PoolClient | pg.Client;
 
 /** The read queries, over a pool (each query its own snapshot) or one transaction's client. */
-class PostgresReads implements LogReads {
+class PostgresReads implements LogReads, LedgerReads {
   constructor(private readonly db: Queryable) {}
 
   async latestCheckpoint(): Promise<StoredCheckpoint | undefined> {
@@ -80,6 +100,46 @@ class PostgresReads implements LogReads {
       'SELECT coalesce(max(idx) + 1, 0) AS n FROM cinnabar_entries',
     );
     return Number(rows[0]!.n);
+  }
+  async readState(keys: readonly string[]): Promise<Map<string, string>> {
+    if (keys.length === 0) return new Map();
+    const { rows } = await this.db.query<{ key: string; value: string }>(
+      'SELECT key, value FROM cinnabar_state WHERE key = ANY($1::text[])',
+      [keys],
+    );
+    return new Map(rows.map((r) => [r.key, r.value]));
+  }
+
+  async scanState(prefix: string, limit: number): Promise<string[]> {
+    const { rows } = await this.db.query<{ value: string }>(
+      'SELECT value FROM cinnabar_state WHERE key >= $1 AND key < $2 ORDER BY key LIMIT $3',
+      [prefix, prefixEnd(prefix), limit],
+    );
+    return rows.map((r) => r.value);
+  }
+
+  async queryAssets(query: AssetQuery): Promise<string[]> {
+    const { where, params } = assetConditions(query, (n) => `$${n}`);
+    const { rows } = await this.db.query<{ value: string }>(
+      `SELECT value FROM cinnabar_state WHERE ${where.join(' AND ')} ORDER BY idx DESC LIMIT $${params.length + 1}`,
+      [...params, query.limit],
+    );
+    return rows.map((r) => r.value);
+  }
+
+  async readMarks(asset: string): Promise<MarkRow[]> {
+    const { rows } = await this.db.query<MarkRow>(
+      'SELECT asset, other, reason, distance FROM cinnabar_asset_marks WHERE asset = $1 ORDER BY other',
+      [asset],
+    );
+    return rows;
+  }
+
+  async readMedia(): Promise<MediaRow[]> {
+    const { rows } = await this.db.query<MediaRow & { idx: string }>(
+      'SELECT asset, cid, phash, geometry, idx FROM cinnabar_asset_media ORDER BY idx',
+    );
+    return rows.map((r) => ({ ...r, idx: Number(r.idx) }));
   }
 }
 
@@ -178,6 +238,7 @@ export class PostgresStorage extends PostgresReads implements LogStorage {
         Buffer.from(c.rootHash),
         c.note,
       ]);
+      if (batch.ledger) await writeLedger(client, batch.ledger);
       await client.query('COMMIT');
     } catch (error) {
       await client.query('ROLLBACK').catch(() => {});
@@ -244,4 +305,35 @@ function toCheckpoint(
   row: { size: string; root: Buffer; note: string } | undefined,
 ): StoredCheckpoint | undefined {
   return row && { size: Number(row.size), rootHash: new Uint8Array(row.root), note: row.note };
+}
+
+async function writeLedger(client: pg.ClientBase, ledger: NonNullable<LogBatch['ledger']>): Promise<void> {
+  const { rows, media, marks } = ledger;
+  if (rows.length > 0)
+    await client.query(
+      'INSERT INTO cinnabar_state (key, kind, value, owner, media, search, idx) ' +
+        'SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::bigint[]) ' +
+        'ON CONFLICT (key) DO UPDATE SET kind = excluded.kind, value = excluded.value, owner = excluded.owner, ' +
+        'media = excluded.media, search = excluded.search, idx = excluded.idx',
+      [
+        rows.map((r) => r.key),
+        rows.map((r) => r.kind),
+        rows.map((r) => r.value),
+        rows.map((r) => r.owner),
+        rows.map((r) => r.media),
+        rows.map((r) => r.search),
+        rows.map((r) => r.idx),
+      ],
+    );
+  for (const m of media)
+    await client.query(
+      'INSERT INTO cinnabar_asset_media (asset, cid, phash, geometry, idx) VALUES ($1, $2, $3, $4, $5) ' +
+        'ON CONFLICT (asset) DO UPDATE SET cid = excluded.cid, phash = excluded.phash, geometry = excluded.geometry',
+      [m.asset, m.cid, m.phash, m.geometry, m.idx],
+    );
+  for (const m of marks)
+    await client.query(
+      'INSERT INTO cinnabar_asset_marks (asset, other, reason, distance) VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING',
+      [m.asset, m.other, m.reason, m.distance],
+    );
 }

@@ -1,16 +1,23 @@
 import Database from 'better-sqlite3';
 import type { StoredTile } from '../log/stored-tile.js';
+import { assetConditions, prefixEnd } from './ledger-queries.js';
 import {
+  type AssetQuery,
   FenceError,
+  type LedgerBatch,
   type LogBatch,
   type LogReads,
   type LogStorage,
+  type MarkRow,
+  type MediaRow,
   StorageInUseError,
   type StoredCheckpoint,
   type TileKey,
 } from './log-storage.js';
 
-const SCHEMA_VERSION = '1';
+const SCHEMA_VERSION = '2';
+/** Versions this one upgrades in place (their tables are a subset; init adds the rest). */
+const UPGRADABLE_VERSIONS = ['1'];
 /** Row counts of the prepared multi-row entry inserts, largest first (SQLite allows 32,766 parameters). */
 const INSERT_CHUNKS = [256, 32, 4, 1];
 
@@ -22,6 +29,19 @@ CREATE TABLE IF NOT EXISTS tiles (
   PRIMARY KEY (level, idx)
 );
 CREATE TABLE IF NOT EXISTS checkpoints (size INTEGER PRIMARY KEY, root BLOB NOT NULL, note TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS ledger_state (
+  key TEXT PRIMARY KEY, kind TEXT NOT NULL, value TEXT NOT NULL,
+  owner TEXT, media TEXT, search TEXT, idx INTEGER NOT NULL
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS ledger_state_kind ON ledger_state (kind, idx);
+CREATE INDEX IF NOT EXISTS ledger_state_owner ON ledger_state (owner, kind, idx) WHERE owner IS NOT NULL;
+CREATE TABLE IF NOT EXISTS asset_media (
+  asset TEXT PRIMARY KEY, cid TEXT NOT NULL, phash TEXT, geometry TEXT, idx INTEGER NOT NULL
+);
+CREATE TABLE IF NOT EXISTS asset_marks (
+  asset TEXT NOT NULL, other TEXT NOT NULL, reason TEXT NOT NULL, distance INTEGER NOT NULL,
+  PRIMARY KEY (asset, other, reason)
+);
 `;
 
 interface CheckpointRow {
@@ -66,6 +86,8 @@ export class SqliteStorage implements LogStorage {
       | undefined;
     if (!version)
       this.db.prepare('INSERT INTO meta (key, value) VALUES (?, ?)').run('schema_version', SCHEMA_VERSION);
+    else if (UPGRADABLE_VERSIONS.includes(version.value))
+      this.db.prepare('UPDATE meta SET value = ? WHERE key = ?').run(SCHEMA_VERSION, 'schema_version');
     else if (version.value !== SCHEMA_VERSION)
       throw new Error(
         `database schema version ${version.value} is not supported (expected ${SCHEMA_VERSION})`,
@@ -94,6 +116,25 @@ export class SqliteStorage implements LogStorage {
       ),
       insertCheckpoint: db.prepare('INSERT INTO checkpoints (size, root, note) VALUES (?, ?, ?)'),
       size: db.prepare('SELECT coalesce(max(size), 0) FROM checkpoints').pluck(),
+      putState: db.prepare(
+        'INSERT INTO ledger_state (key, kind, value, owner, media, search, idx) VALUES (?, ?, ?, ?, ?, ?, ?) ' +
+          'ON CONFLICT (key) DO UPDATE SET kind = excluded.kind, value = excluded.value, owner = excluded.owner, ' +
+          'media = excluded.media, search = excluded.search, idx = excluded.idx',
+      ),
+      getState: db.prepare('SELECT value FROM ledger_state WHERE key = ?').pluck(),
+      scanState: db
+        .prepare('SELECT value FROM ledger_state WHERE key >= ? AND key < ? ORDER BY key LIMIT ?')
+        .pluck(),
+      putMedia: db.prepare(
+        'INSERT OR REPLACE INTO asset_media (asset, cid, phash, geometry, idx) VALUES (?, ?, ?, ?, ?)',
+      ),
+      putMark: db.prepare(
+        'INSERT OR REPLACE INTO asset_marks (asset, other, reason, distance) VALUES (?, ?, ?, ?)',
+      ),
+      marks: db.prepare(
+        'SELECT asset, other, reason, distance FROM asset_marks WHERE asset = ? ORDER BY other',
+      ),
+      media: db.prepare('SELECT asset, cid, phash, geometry, idx FROM asset_media ORDER BY idx'),
     };
   }
 
@@ -137,7 +178,44 @@ export class SqliteStorage implements LogStorage {
       for (const t of batch.tiles) s.putTile.run(t.level, t.index, t.width, t.data);
       const c = batch.checkpoint;
       s.insertCheckpoint.run(c.size, c.rootHash, c.note);
+      if (batch.ledger) this.writeLedger(batch.ledger);
     })();
+  }
+
+  private writeLedger(ledger: LedgerBatch): void {
+    const s = this.statements;
+    for (const r of ledger.rows) s.putState.run(r.key, r.kind, r.value, r.owner, r.media, r.search, r.idx);
+    for (const m of ledger.media) s.putMedia.run(m.asset, m.cid, m.phash, m.geometry, m.idx);
+    for (const m of ledger.marks) s.putMark.run(m.asset, m.other, m.reason, m.distance);
+  }
+
+  async readState(keys: readonly string[]): Promise<Map<string, string>> {
+    const found = new Map<string, string>();
+    for (const key of keys) {
+      const value = this.statements.getState.get(key) as string | undefined;
+      if (value !== undefined) found.set(key, value);
+    }
+    return found;
+  }
+
+  async scanState(prefix: string, limit: number): Promise<string[]> {
+    return this.statements.scanState.all(prefix, prefixEnd(prefix), limit) as string[];
+  }
+
+  async queryAssets(query: AssetQuery): Promise<string[]> {
+    const { where, params } = assetConditions(query, () => '?');
+    return this.db
+      .prepare(`SELECT value FROM ledger_state WHERE ${where.join(' AND ')} ORDER BY idx DESC LIMIT ?`)
+      .pluck()
+      .all(...params, query.limit) as string[];
+  }
+
+  async readMarks(asset: string): Promise<MarkRow[]> {
+    return this.statements.marks.all(asset) as MarkRow[];
+  }
+
+  async readMedia(): Promise<MediaRow[]> {
+    return this.statements.media.all() as MediaRow[];
   }
 
   async snapshot<T>(fn: (reads: LogReads) => Promise<T>): Promise<T> {

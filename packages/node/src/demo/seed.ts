@@ -1,0 +1,128 @@
+import { randomBytes } from 'node:crypto';
+import {
+  type AssetRegister,
+  cidFromBytes,
+  didKeyFromPublicKey,
+  encodeTransaction,
+  issueRealNameCredential,
+  issueRoleCredential,
+  type JsonObject,
+  signTransaction,
+  signUploadAuthorization,
+} from '@cinnabar/core';
+import { ed25519 } from '@noble/curves/ed25519.js';
+import type { FastifyInstance } from 'fastify';
+import { demoCollection } from './catalogue.js';
+
+export interface SeedResult {
+  seeded: boolean;
+  identities: number;
+  assets: number;
+}
+
+/** An actor that signs its transactions in order. */
+class Signer {
+  readonly did: string;
+  private seq: number;
+
+  constructor(
+    readonly seed: Uint8Array,
+    seq = 0,
+  ) {
+    this.did = didKeyFromPublicKey(ed25519.getPublicKey(seed));
+    this.seq = seq;
+  }
+
+  sign(type: string, body: JsonObject): Uint8Array {
+    this.seq++;
+    const tx = { v: 1 as const, type, actor: this.did, seq: this.seq, time: new Date().toISOString(), body };
+    return encodeTransaction(signTransaction(tx, this.seed));
+  }
+}
+
+/**
+ * Seed a new ledger with the demo collection: demo identities (whose keys are derived from their
+ * public names, so they are for demonstration only), a role and a real-name credential from the
+ * operator, and procedurally made works, registered through the node's own HTTP API so that they
+ * pass every check a client's would. Does nothing on a ledger that holds more than its genesis.
+ */
+export async function seedDemo(
+  app: FastifyInstance,
+  operator: { did: string; seed: Uint8Array },
+): Promise<SeedResult> {
+  const checkpoint = await app.inject('/log/checkpoint');
+  const size = Number(checkpoint.body.split('\n')[1]);
+  if (size !== 1) return { seeded: false, identities: 0, assets: 0 };
+
+  const post = async (entry: Uint8Array) => {
+    const res = await app.inject({
+      method: 'POST',
+      url: '/v1/tx',
+      headers: { 'content-type': 'application/json' },
+      payload: Buffer.from(entry),
+    });
+    if (res.statusCode !== 201) throw new Error(`demo transaction refused: ${res.body}`);
+    return res.json() as { subject: { asset?: string } };
+  };
+
+  const { identities, works } = await demoCollection();
+  const signers = identities.map((identity) => new Signer(identity.seed));
+  for (const [i, identity] of identities.entries())
+    await post(signers[i]!.sign('identity.register', { kind: identity.kind, name: identity.name }));
+
+  // The operator's identity was registered by the genesis (seq 1).
+  const op = new Signer(operator.seed, 1);
+  const now = new Date().toISOString();
+  const appraiser = issueRoleCredential({
+    issuerSeed: operator.seed,
+    subject: signers[0]!.did,
+    idRandom: randomBytes(16),
+    validFrom: now,
+    role: 'appraiser',
+  });
+  await post(op.sign('credential.issue', { credential: appraiser as unknown as JsonObject }));
+  const realName = issueRealNameCredential({
+    issuerSeed: operator.seed,
+    subject: signers[1]!.did,
+    idRandom: randomBytes(16),
+    validFrom: now,
+    data: { name: identities[1]!.name, document: 'demo only' },
+    method: 'other',
+    salt: randomBytes(32),
+  });
+  await post(op.sign('credential.issue', { credential: realName.credential as unknown as JsonObject }));
+
+  for (const work of works) {
+    const signer = signers[work.creatorIndex]!;
+    const cid = cidFromBytes(work.bytes);
+    const upload = await app.inject({
+      method: 'PUT',
+      url: '/v1/blobs',
+      headers: {
+        authorization: signUploadAuthorization({
+          did: signer.did,
+          seed: signer.seed,
+          cid,
+          size: work.bytes.length,
+        }),
+        'content-type': 'application/octet-stream',
+        'content-length': String(work.bytes.length),
+      },
+      payload: Buffer.from(work.bytes),
+    });
+    if (upload.statusCode >= 300) throw new Error(`demo upload refused: ${upload.body}`);
+    const body: AssetRegister = {
+      cid,
+      size: work.bytes.length,
+      mediaType: (upload.json() as { mediaType: string }).mediaType,
+      title: work.title,
+      description: work.description,
+      creators: work.creators,
+      created: work.created,
+      licence: work.licence,
+      grade: work.grade,
+    };
+    await post(signer.sign('asset.register', body as unknown as JsonObject));
+  }
+  return { seeded: true, identities: identities.length, assets: works.length };
+}

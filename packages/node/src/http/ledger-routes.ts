@@ -1,0 +1,174 @@
+import {
+  type AssetRecord,
+  type AssetRevisionRecord,
+  assetKey,
+  type CidRecord,
+  type CredentialRecord,
+  cidKey,
+  credentialKey,
+  type IdentityRecord,
+  identityKey,
+  isTransactionId,
+  LEDGER_KEY,
+  type LedgerRecord,
+  parseCid,
+  publicKeyFromDidKey,
+} from '@cinnabar/core';
+import { Type } from '@sinclair/typebox';
+import { Value } from '@sinclair/typebox/value';
+import type { FastifyInstance } from 'fastify';
+import type { LedgerReads } from '../storage/log-storage.js';
+import { ProblemError } from './problems.js';
+
+export interface LedgerRoutesOptions {
+  ledger: LedgerReads;
+}
+
+/** Query of GET /v1/assets; also documents it in the OpenAPI description. */
+export const AssetListQuery = Type.Object(
+  {
+    owner: Type.Optional(
+      Type.String({ pattern: '^did:key:z[1-9A-HJ-NP-Za-km-z]{40,60}$', description: "Owner's did:key" }),
+    ),
+    q: Type.Optional(
+      Type.String({
+        minLength: 1,
+        maxLength: 200,
+        description: 'Words in the title, description or creators',
+      }),
+    ),
+    media: Type.Optional(
+      Type.String({
+        pattern: '^[a-z]+/([a-z0-9][a-z0-9.+-]*)?$',
+        maxLength: 100,
+        description: 'Media type, or a prefix such as model/',
+      }),
+    ),
+    cid: Type.Optional(Type.String({ maxLength: 100, description: 'The asset registered for these bytes' })),
+    cursor: Type.Optional(
+      Type.String({ pattern: '^(0|[1-9][0-9]{0,15})$', description: 'nextCursor of the previous page' }),
+    ),
+    limit: Type.Optional(
+      Type.String({ pattern: '^([1-9]|[1-9][0-9]|100)$', description: 'Page size, 1 to 100 (default 20)' }),
+    ),
+  },
+  { additionalProperties: false },
+);
+
+function parseJson<T>(json: string | undefined): T | undefined {
+  return json === undefined ? undefined : (JSON.parse(json) as T);
+}
+
+function checkAssetId(id: string): void {
+  if (!isTransactionId(id))
+    throw new ProblemError('malformed_asset_id', `"${id.slice(0, 80)}" is not an asset id`);
+}
+
+function checkDid(did: string): void {
+  try {
+    publicKeyFromDidKey(did);
+  } catch (error) {
+    throw new ProblemError('malformed_did', (error as Error).message);
+  }
+}
+
+/** The ledger's state for readers: the ledger itself, identities, assets and their history. */
+export async function ledgerRoutes(app: FastifyInstance, options: LedgerRoutesOptions): Promise<void> {
+  const { ledger } = options;
+  const read = async <T>(key: string): Promise<T | undefined> =>
+    parseJson<T>((await ledger.readState([key])).get(key));
+
+  /** An asset as the API shows it: its record and its "possible prior work" marks. */
+  const assetView = async (asset: AssetRecord) => {
+    const marks = await ledger.readMarks(asset.id);
+    const others = await ledger.readState(marks.map((m) => assetKey(m.other)));
+    return {
+      ...asset,
+      possiblePriorWork: marks.map((m) => {
+        const other = parseJson<AssetRecord>(others.get(assetKey(m.other)));
+        return {
+          asset: m.other,
+          reason: m.reason,
+          distance: m.distance,
+          // Which of the two came first is what matters to a reader weighing the claim.
+          registeredEarlier: other ? other.registered.index < asset.registered.index : false,
+          ...(other ? { title: other.metadata.title, owner: other.owner } : {}),
+        };
+      }),
+    };
+  };
+
+  app.get('/v1/ledger', async () => {
+    const record = await read<LedgerRecord>(LEDGER_KEY);
+    if (!record) throw new ProblemError('no_genesis', 'the ledger has no genesis transaction yet');
+    return record;
+  });
+
+  app.get('/v1/identities/:did', async (request) => {
+    const { did } = request.params as { did: string };
+    checkDid(did);
+    const identity = await read<IdentityRecord>(identityKey(did));
+    if (!identity) throw new ProblemError('identity_not_found', `${did} is not registered`);
+    const operator = (await read<LedgerRecord>(LEDGER_KEY))?.operator;
+    return { ...identity, isOperator: did === operator };
+  });
+
+  app.get('/v1/credentials/:id', async (request) => {
+    const { id } = request.params as { id: string };
+    const credential = /^urn:uuid:[0-9a-f-]{36}$/.test(id)
+      ? await read<CredentialRecord>(credentialKey(id))
+      : undefined;
+    if (!credential) throw new ProblemError('credential_not_found', `no credential ${id.slice(0, 80)}`);
+    return credential;
+  });
+
+  app.get('/v1/assets/:id', async (request) => {
+    const { id } = request.params as { id: string };
+    checkAssetId(id);
+    const asset = await read<AssetRecord>(assetKey(id));
+    if (!asset) throw new ProblemError('asset_not_found', `there is no asset ${id}`);
+    return assetView(asset);
+  });
+
+  app.get('/v1/assets/:id/revisions', async (request) => {
+    const { id } = request.params as { id: string };
+    checkAssetId(id);
+    const revisions = (await ledger.scanState(`${assetKey(id)}/revision/`, 1000)).map(
+      (json) => JSON.parse(json) as AssetRevisionRecord,
+    );
+    if (revisions.length === 0) throw new ProblemError('asset_not_found', `there is no asset ${id}`);
+    return { asset: id, revisions };
+  });
+
+  app.get('/v1/assets', async (request) => {
+    const query = request.query as Record<string, unknown>;
+    if (!Value.Check(AssetListQuery, query)) {
+      const first = Value.Errors(AssetListQuery, query).First();
+      throw new ProblemError(
+        'invalid_query',
+        `${first?.path.slice(1) || 'query'}: ${first?.message ?? 'malformed'}`,
+      );
+    }
+    const limit = query.limit === undefined ? 20 : Number(query.limit);
+    if (query.cid !== undefined) {
+      try {
+        parseCid(query.cid);
+      } catch (error) {
+        throw new ProblemError('malformed_cid', (error as Error).message);
+      }
+      const registration = await read<CidRecord>(cidKey(query.cid));
+      const asset = registration && (await read<AssetRecord>(assetKey(registration.asset)));
+      return { items: asset ? [await assetView(asset)] : [], nextCursor: null };
+    }
+    const rows = await ledger.queryAssets({
+      ...(query.owner === undefined ? {} : { owner: query.owner }),
+      ...(query.q === undefined ? {} : { q: query.q }),
+      ...(query.media === undefined ? {} : { media: query.media }),
+      ...(query.cursor === undefined ? {} : { before: Number(query.cursor) }),
+      limit,
+    });
+    const items = rows.map((json) => JSON.parse(json) as AssetRecord);
+    const last = items.at(-1);
+    return { items, nextCursor: items.length === limit && last ? String(last.registered.index) : null };
+  });
+}
