@@ -4,6 +4,7 @@ export {
   BlobStore,
   type BlobStoreOptions,
   BlobTooLargeError,
+  type StagedBlob,
   type StoredBlob,
 } from './blobs/blob-store.js';
 export {
@@ -16,6 +17,14 @@ export {
 export { type DemoIdentity, type DemoWork, demoCollection } from './demo/catalogue.js';
 export { type SeedResult, seedDemo } from './demo/seed.js';
 export { type AppOptions, buildApp } from './http/app.js';
+export {
+  BLOB_ROUTES_DEFAULTS,
+  type BlobRoutesLimits,
+  type BlobRoutesOptions,
+  blobRoutes,
+  blobUploadRequestTimeout,
+  requestBodyDeadline,
+} from './http/blob-routes.js';
 export { LogReader } from './http/log-reader.js';
 export { PROBLEMS, type ProblemBody, type ProblemCode, ProblemError } from './http/problems.js';
 export {

@@ -1,5 +1,10 @@
 import Fastify, { type FastifyError, type FastifyInstance } from 'fastify';
-import { type BlobRoutesOptions, blobRoutes } from './blob-routes.js';
+import {
+  type BlobRoutesOptions,
+  blobRoutes,
+  blobUploadRequestTimeout,
+  requestBodyDeadline,
+} from './blob-routes.js';
 import { type LedgerRoutesOptions, ledgerRoutes } from './ledger-routes.js';
 import { type LogRoutesOptions, logRoutes } from './log-routes.js';
 import { PROBLEMS, type ProblemCode, ProblemError, problemBody } from './problems.js';
@@ -37,9 +42,15 @@ export function buildApp(options: AppOptions): FastifyInstance {
     // The tile paths are long but bounded; anything much longer is not ours.
     routerOptions: { maxParamLength: 200 },
     return503OnClosing: true,
-    // A client gets this long to send its whole request (slow-loris bound); appends are small.
-    requestTimeout: 30_000,
+    // Node has only a server-wide bound on a whole request, so it is a backstop that outlasts the
+    // slowest upload allowed; requestBodyDeadline bounds every other request to 30 s, and the
+    // blob routes bound an upload by its size. Headers get 30 s (set, or Node swaps in 60 s).
+    requestTimeout: options.ledger
+      ? blobUploadRequestTimeout(options.ledger.blobs.maxBytes, options.ledger.blobs)
+      : 30_000,
+    http: { headersTimeout: 30_000 },
   });
+  app.addHook('onRequest', requestBodyDeadline(30_000));
 
   app.setErrorHandler((error: FastifyError, request, reply) => {
     let code: ProblemCode | undefined;
