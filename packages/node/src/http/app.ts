@@ -1,4 +1,4 @@
-import Fastify, { type FastifyError, type FastifyInstance } from 'fastify';
+import Fastify, { type FastifyError, type FastifyInstance, type FastifyReply } from 'fastify';
 import {
   type BlobRoutesOptions,
   blobRoutes,
@@ -49,6 +49,16 @@ export function buildApp(options: AppOptions): FastifyInstance {
       ? blobUploadRequestTimeout(options.ledger.blobs.maxBytes, options.ledger.blobs)
       : 30_000,
     http: { headersTimeout: 30_000 },
+    // Errors Fastify finds before routing (a path that is not UTF-8 once decoded, an over-long
+    // segment) leave as problem+json too.
+    frameworkErrors: (error, _request, reply) => {
+      const code: ProblemCode = error.code === 'FST_ERR_MAX_PARAM_LENGTH' ? 'uri_too_long' : 'bad_request';
+      const problem = problemBody(code, error.message);
+      (reply as FastifyReply)
+        .code(problem.status)
+        .header('content-type', 'application/problem+json')
+        .send(problem);
+    },
   });
   app.addHook('onRequest', requestBodyDeadline(30_000));
 

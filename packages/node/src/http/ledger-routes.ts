@@ -34,6 +34,7 @@ export const AssetListQuery = Type.Object(
       Type.String({
         minLength: 1,
         maxLength: 200,
+        pattern: '^[^\\u0000-\\u001f\\u007f]*$',
         description: 'Words in the title, description or creators',
       }),
     ),

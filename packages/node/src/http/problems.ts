@@ -7,6 +7,7 @@ export const PROBLEMS = {
   malformed_tile_path: { status: 400, title: 'The tile path is not a valid C2SP tlog-tiles path' },
   unauthorized: { status: 401, title: 'This request needs valid credentials' },
   not_found: { status: 404, title: 'No such resource' },
+  uri_too_long: { status: 414, title: 'A path segment is longer than any this API has' },
   tile_not_found: { status: 404, title: 'The log has no such tile yet' },
   entry_not_found: { status: 404, title: 'The log has no entry at this index yet' },
   invalid_proof_request: { status: 400, title: 'The proof asked for does not fit the log' },
