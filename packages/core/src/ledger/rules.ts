@@ -190,11 +190,21 @@ function didProblem(did: string): string | undefined {
   }
 }
 
-/** A calendar date that exists (no February 30th). */
+/** A calendar date that exists (no February 30th), YYYY[-MM[-DD]], years 0000 to 9999. */
 function isRealDate(date: string): boolean {
   const [year, month = 1, day = 1] = date.split('-').map(Number);
-  const d = new Date(Date.UTC(year!, month - 1, day));
+  // setUTCFullYear, not Date.UTC, which reads years 0-99 as 1900-1999.
+  const d = new Date(0);
+  d.setUTCFullYear(year!, month - 1, day);
   return d.getUTCFullYear() === year && d.getUTCMonth() === month - 1 && d.getUTCDate() === day;
+}
+
+/** An XML Schema dateTimeStamp whose date and time exist (Date.parse rolls Feb 30 over to March). */
+function isRealDateTime(text: string): boolean {
+  const m = DATE_TIME.exec(text);
+  if (!m || Number.isNaN(Date.parse(text))) return false;
+  const [hour, minute, second] = text.slice(11, 19).split(':').map(Number);
+  return isRealDate(text.slice(0, 10)) && hour! < 24 && minute! < 60 && second! < 60;
 }
 
 function metadataProblem(metadata: AssetMetadata): string | undefined {
@@ -222,6 +232,8 @@ function credentialProblem(body: CredentialIssue, actor: string): string | undef
   if (vc['@context'].length !== 1 || vc['@context'][0] !== VC_CONTEXT)
     return `@context must be ["${VC_CONTEXT}"]`;
   if (vc.issuer !== actor) return 'the issuer must be the actor who logs the credential';
+  if (vc.type[0] !== 'VerifiableCredential' || vc.type[1] === 'VerifiableCredential')
+    return 'type must be ["VerifiableCredential", "CinnabarRoleCredential" or "CinnabarRealNameCredential"]';
   const subject = vc.credentialSubject;
   const isRole = vc.type[1] === 'CinnabarRoleCredential';
   if (isRole !== 'role' in subject)
@@ -230,7 +242,7 @@ function credentialProblem(body: CredentialIssue, actor: string): string | undef
   if (subjectProblem) return `credentialSubject.id: ${subjectProblem}`;
   for (const field of ['validFrom', 'validUntil'] as const) {
     const value = vc[field];
-    if (value !== undefined && (!DATE_TIME.test(value) || Number.isNaN(Date.parse(value))))
+    if (value !== undefined && !isRealDateTime(value))
       return `${field} must be an XML Schema dateTimeStamp such as 2026-11-21T06:00:00Z`;
   }
   if (vc.validUntil !== undefined && Date.parse(vc.validUntil) <= Date.parse(vc.validFrom))

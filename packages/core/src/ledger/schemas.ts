@@ -200,10 +200,16 @@ export const CredentialSchema = Type.Object(
   {
     '@context': VcContextSchema,
     id: Type.String({ pattern: '^urn:uuid:[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$' }),
-    type: Type.Union([
-      Type.Tuple([Type.Literal('VerifiableCredential'), Type.Literal('CinnabarRoleCredential')]),
-      Type.Tuple([Type.Literal('VerifiableCredential'), Type.Literal('CinnabarRealNameCredential')]),
-    ]),
+    // ["VerifiableCredential", one Cinnabar type]; the order is checked by the rules (a tuple
+    // schema would be spelled differently in draft-07 and 2020-12).
+    type: Type.Array(
+      Type.Union([
+        Type.Literal('VerifiableCredential'),
+        Type.Literal('CinnabarRoleCredential'),
+        Type.Literal('CinnabarRealNameCredential'),
+      ]),
+      { minItems: 2, maxItems: 2 },
+    ),
     issuer: DidKeySchema,
     validFrom: Type.String({ maxLength: 40 }),
     validUntil: Type.Optional(Type.String({ maxLength: 40 })),

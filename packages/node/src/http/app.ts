@@ -5,6 +5,7 @@ import {
   blobUploadRequestTimeout,
   requestBodyDeadline,
 } from './blob-routes.js';
+import { docsRoutes } from './docs-routes.js';
 import { type LedgerRoutesOptions, ledgerRoutes } from './ledger-routes.js';
 import { type LogRoutesOptions, logRoutes } from './log-routes.js';
 import { PROBLEMS, type ProblemCode, ProblemError, problemBody } from './problems.js';
@@ -101,6 +102,7 @@ export function buildApp(options: AppOptions): FastifyInstance {
 
   app.register(logRoutes, options);
   app.register(proofRoutes, { reader: options.reader });
+  app.register(docsRoutes, { ledger: options.ledger !== undefined });
   if (options.ledger) {
     app.register(txRoutes, { ...options.ledger.tx, reader: options.reader, vkey: options.vkey });
     app.register(ledgerRoutes, { ledger: options.ledger.reads });

@@ -1,0 +1,389 @@
+/**
+ * JSON Schemas (TypeBox) of what the HTTP API answers, and of the signed transaction envelope it
+ * takes, for the OpenAPI document (openapi.ts). The request bodies' own schemas are core's
+ * BODY_SCHEMAS, which the ledger's rules validate with; these describe the rest. Responses are
+ * open (no `additionalProperties: false`): a later version may add fields. The tests check that
+ * every record type is exactly its schema's static type and that real responses match.
+ */
+import {
+  AssetIdSchema,
+  AssetMetadataSchema,
+  BODY_SCHEMAS,
+  CidSchema,
+  CredentialSchema,
+  DidKeySchema,
+  DidWebSchema,
+  MAX_ENTRY_SIZE,
+  MediaTypeSchema,
+  PolicySchema,
+  RECEIPT_FORMAT,
+  RoleSchema,
+  type TransactionType,
+  TX_VERSION,
+  TxIdSchema,
+} from '@cinnabar/core';
+import { type TObject, type TSchema, Type } from '@sinclair/typebox';
+
+/** A count or log index. */
+const WholeNumber = Type.Integer({ minimum: 0, maximum: Number.MAX_SAFE_INTEGER });
+const Base64 = Type.String({
+  pattern: '^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$',
+  description: 'Standard base64 (RFC 4648 §4), padded',
+});
+const Sha256Base64 = Type.String({
+  pattern: '^[A-Za-z0-9+/]{43}=$',
+  description: 'A SHA-256 hash, standard base64',
+});
+const SignedNote = Type.String({
+  maxLength: 1_000_000,
+  description: 'A signed checkpoint note (C2SP tlog-checkpoint, signed-note)',
+});
+const TlogProofText = Type.String({ description: 'The inclusion proof as a C2SP tlog-proof' });
+/**
+ * A decimal number in a path or query: no sign, no leading zeros, at most 2^53 - 1. The proof
+ * routes check the same form (proof-routes.ts `whole`).
+ */
+export const DECIMAL_PATTERN = '^(0|[1-9][0-9]{0,15})$';
+export const DecimalParamSchema = Type.String({ pattern: DECIMAL_PATTERN });
+
+/**
+ * A tile path under /log/tile/ (C2SP tlog-tiles): `<L>/<N>[.p/<W>]` or `entries/<N>[.p/<W>]`,
+ * <L> 0..63, <N> in 3-digit groups all but the last prefixed by "x" (no leading x000), <W> 1..255.
+ * parseTilePath (core) is the authority; it also refuses an index above 2^53 - 1.
+ */
+export const TILE_PATH_PATTERN =
+  '^(entries|0|[1-9]|[1-5][0-9]|6[0-3])/(x(00[1-9]|0[1-9][0-9]|[1-9][0-9]{2})/(x[0-9]{3}/){0,4})?[0-9]{3}(\\.p/([1-9]|[1-9][0-9]|1[0-9]{2}|2[0-4][0-9]|25[0-5]))?$';
+
+/** RFC 3339 UTC with seconds or milliseconds: the one spelling a transaction's time may have. */
+export const TX_TIME_PATTERN = '^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(\\.[0-9]{3})?Z$';
+
+export const LogRefSchema = Type.Object(
+  {
+    index: WholeNumber,
+    txId: TxIdSchema,
+    time: Type.String({ description: "The transaction's own time, as its actor signed it" }),
+  },
+  { description: 'Where in the log a record was made or changed' },
+);
+
+export const LedgerRecordSchema = Type.Object(
+  {
+    kind: Type.Literal('ledger'),
+    operator: DidKeySchema,
+    name: Type.String(),
+    policy: PolicySchema,
+    genesis: LogRefSchema,
+  },
+  { description: 'The ledger itself: its operator, name and policy, set by the genesis transaction' },
+);
+
+export const IdentityRecordSchema = Type.Object({
+  kind: Type.Literal('identity'),
+  did: DidKeySchema,
+  type: Type.Union([Type.Literal('person'), Type.Literal('organization')]),
+  name: Type.String(),
+  alias: Type.Optional(DidWebSchema),
+  seq: Type.Integer({
+    minimum: 0,
+    maximum: Number.MAX_SAFE_INTEGER,
+    description: "The sequence number of the identity's last accepted transaction",
+  }),
+  roles: Type.Array(Type.Object({ role: RoleSchema, credential: Type.String() }), {
+    description: 'Roles held through unrevoked role credentials (the operator holds every role besides)',
+  }),
+  realName: Type.Array(Type.Object({ credential: Type.String(), validUntil: Type.Optional(Type.String()) }), {
+    description: 'Unrevoked real-name credentials about this identity',
+  }),
+  registered: LogRefSchema,
+  lastTx: LogRefSchema,
+});
+
+export const IdentityViewSchema = Type.Composite(
+  [
+    IdentityRecordSchema,
+    Type.Object({ isOperator: Type.Boolean({ description: "Whether this is the ledger's operator" }) }),
+  ],
+  { description: 'A registered identity' },
+);
+
+export const CredentialRecordSchema = Type.Object(
+  {
+    kind: Type.Literal('credential'),
+    id: Type.String({ description: 'urn:uuid:…' }),
+    issuer: DidKeySchema,
+    subject: DidKeySchema,
+    credentialType: Type.Union([Type.Literal('role'), Type.Literal('real-name')]),
+    role: Type.Optional(RoleSchema),
+    credential: CredentialSchema,
+    issued: LogRefSchema,
+    revoked: Type.Optional(
+      Type.Composite([LogRefSchema, Type.Object({ by: DidKeySchema, reason: Type.Optional(Type.String()) })]),
+    ),
+  },
+  { description: 'A credential logged on the ledger, and its revocation if revoked' },
+);
+
+export const AssetRecordSchema = Type.Object(
+  {
+    kind: Type.Literal('asset'),
+    id: AssetIdSchema,
+    cid: CidSchema,
+    size: WholeNumber,
+    mediaType: MediaTypeSchema,
+    owner: DidKeySchema,
+    registrant: DidKeySchema,
+    revision: Type.Integer({
+      minimum: 0,
+      maximum: Number.MAX_SAFE_INTEGER,
+      description: 'The current revision of the metadata; 0 is the registration',
+    }),
+    metadata: AssetMetadataSchema,
+    registered: LogRefSchema,
+    updated: LogRefSchema,
+  },
+  { description: 'A registered asset' },
+);
+
+const MarkReason = Type.Union([Type.Literal('perceptual-hash'), Type.Literal('geometry')], {
+  description: 'Why it looks like prior work: images that look alike, or the same geometry',
+});
+
+export const PriorWorkSchema = Type.Object({
+  asset: AssetIdSchema,
+  reason: MarkReason,
+  distance: Type.Integer({
+    minimum: 0,
+    maximum: 64,
+    description: 'Hamming distance of the perceptual hashes (0 for geometry)',
+  }),
+  registeredEarlier: Type.Boolean({ description: 'Whether the other asset was registered before this one' }),
+  title: Type.Optional(Type.String()),
+  owner: Type.Optional(DidKeySchema),
+});
+
+export const AssetViewSchema = Type.Composite(
+  [
+    AssetRecordSchema,
+    Type.Object({
+      possiblePriorWork: Type.Array(PriorWorkSchema, {
+        description: 'Registered assets that look or are shaped like this one',
+      }),
+    }),
+  ],
+  { description: 'A registered asset, with the possible prior work the node noticed' },
+);
+
+export const AssetListItemSchema = Type.Composite(
+  [
+    AssetRecordSchema,
+    Type.Object({
+      possiblePriorWork: Type.Optional(
+        Type.Array(PriorWorkSchema, { description: 'Only when the list was asked by cid' }),
+      ),
+    }),
+  ],
+  { description: 'A registered asset' },
+);
+
+export const AssetPageSchema = Type.Object(
+  {
+    items: Type.Array(AssetListItemSchema, { description: 'Newest registration first' }),
+    nextCursor: Type.Union([Type.String({ pattern: DECIMAL_PATTERN }), Type.Null()], {
+      description: 'Pass as `cursor` for the next page; null on the last page',
+    }),
+  },
+  { description: 'A page of assets' },
+);
+
+export const AssetRevisionRecordSchema = Type.Object(
+  {
+    kind: Type.Literal('asset-revision'),
+    asset: AssetIdSchema,
+    revision: WholeNumber,
+    actor: DidKeySchema,
+    metadata: AssetMetadataSchema,
+    at: LogRefSchema,
+  },
+  { description: "One revision of an asset's metadata; revision 0 is the registration" },
+);
+
+export const AssetRevisionsSchema = Type.Object({
+  asset: AssetIdSchema,
+  revisions: Type.Array(AssetRevisionRecordSchema, { description: 'Oldest first' }),
+});
+
+export const ReceiptSchema = Type.Object(
+  {
+    format: Type.Literal(RECEIPT_FORMAT),
+    txId: TxIdSchema,
+    index: WholeNumber,
+    entry: Base64,
+    checkpoint: SignedNote,
+    proof: Type.Array(Sha256Base64, { description: 'RFC 9162 inclusion proof, leaf first' }),
+    tlogProof: TlogProofText,
+    vkey: Type.String({ description: "The log's verifier key as the node served it: NOT a trust anchor" }),
+  },
+  {
+    description:
+      'Everything needed to check offline that the transaction is entry `index` of the log (`cinnabar verify`)',
+  },
+);
+
+export const TxAcceptedSchema = Type.Object(
+  {
+    txId: TxIdSchema,
+    index: WholeNumber,
+    type: Type.String({ description: "The transaction's type" }),
+    actor: DidKeySchema,
+    subject: Type.Object(
+      {
+        asset: Type.Optional(AssetIdSchema),
+        credential: Type.Optional(Type.String()),
+        did: Type.Optional(DidKeySchema),
+      },
+      { description: 'The asset, credential or identity it made or changed' },
+    ),
+    possiblePriorWork: Type.Optional(
+      Type.Array(
+        Type.Object({
+          asset: AssetIdSchema,
+          reason: MarkReason,
+          distance: Type.Integer({ minimum: 0, maximum: 64 }),
+        }),
+        { description: 'Registered assets that look or are shaped like this one' },
+      ),
+    ),
+    receipt: ReceiptSchema,
+  },
+  { description: 'The transaction was sequenced: its place in the log and its receipt' },
+);
+
+export const AppendedEntrySchema = Type.Object({ index: WholeNumber });
+
+export const EntryWithProofSchema = Type.Object(
+  {
+    index: WholeNumber,
+    entry: Base64,
+    leafHash: Sha256Base64,
+    size: Type.Integer({
+      minimum: 1,
+      maximum: Number.MAX_SAFE_INTEGER,
+      description: "The latest checkpoint's tree size",
+    }),
+    proof: Type.Array(Sha256Base64, { description: 'RFC 9162 inclusion proof in that tree, leaf first' }),
+    checkpoint: SignedNote,
+    tlogProof: TlogProofText,
+  },
+  { description: 'A log entry with its inclusion proof in the latest checkpoint' },
+);
+
+export const InclusionProofSchema = Type.Object({
+  index: WholeNumber,
+  size: WholeNumber,
+  proof: Type.Array(Sha256Base64, { description: 'RFC 9162 §2.1.3 inclusion proof, leaf first' }),
+});
+
+export const ConsistencyProofSchema = Type.Object({
+  from: WholeNumber,
+  to: WholeNumber,
+  proof: Type.Array(Sha256Base64, { description: 'RFC 9162 §2.1.4 consistency proof' }),
+});
+
+const InspectionIssueSchema = Type.Object({
+  code: Type.String({ description: "The validator's issue code, or one of the node's" }),
+  message: Type.String(),
+  pointer: Type.Optional(Type.String({ description: 'JSON pointer into the glTF' })),
+  offset: Type.Optional(WholeNumber),
+});
+
+const Vec3 = Type.Array(Type.Number(), { minItems: 3, maxItems: 3 });
+
+export const MediaInspectionSchema = Type.Object(
+  {
+    mediaType: Type.String({ description: 'The media type the bytes are, by their content' }),
+    kind: Type.Union(['model', 'image', 'video', 'audio', 'other'].map((k) => Type.Literal(k))),
+    ok: Type.Boolean(),
+    errors: Type.Array(InspectionIssueSchema),
+    warnings: Type.Array(InspectionIssueSchema),
+    model: Type.Optional(
+      Type.Object({
+        meshes: WholeNumber,
+        primitives: WholeNumber,
+        triangles: WholeNumber,
+        vertices: WholeNumber,
+        materials: WholeNumber,
+        textures: WholeNumber,
+        bounds: Type.Union([Type.Object({ min: Vec3, max: Vec3 }), Type.Null()]),
+        geometryHash: Type.String({ pattern: '^[0-9a-f]{64}$' }),
+      }),
+    ),
+    image: Type.Optional(
+      Type.Object({
+        width: WholeNumber,
+        height: WholeNumber,
+        perceptualHash: Type.Optional(Type.String({ pattern: '^[0-9a-f]{16}$' })),
+      }),
+    ),
+  },
+  { description: 'What the node found when it inspected the bytes' },
+);
+
+export const BlobStoredSchema = Type.Object(
+  { cid: CidSchema, size: WholeNumber, mediaType: Type.String(), inspection: MediaInspectionSchema },
+  { description: 'The blob is stored (201) or was already (200)' },
+);
+
+/** The signed envelope of one transaction type, with its body's schema (transaction.ts). */
+export function transactionEnvelopeSchema<T extends TransactionType>(type: T) {
+  return Type.Object(
+    {
+      v: Type.Literal(TX_VERSION),
+      type: Type.Literal(type),
+      actor: DidKeySchema,
+      seq: Type.Integer({
+        minimum: 1,
+        maximum: Number.MAX_SAFE_INTEGER,
+        description: "The actor's sequence number: 1 for its first transaction, then one more each time",
+      }),
+      time: Type.String({
+        pattern: TX_TIME_PATTERN,
+        description: 'When the actor made it: RFC 3339 UTC, seconds or milliseconds',
+      }),
+      body: BODY_SCHEMAS[type],
+      sig: Type.String({
+        pattern: '^[A-Za-z0-9+/]{86}==$',
+        description: 'Ed25519 signature, standard base64, over "cinnabar/tx/v1\\n" || JCS(the rest)',
+      }),
+    },
+    {
+      additionalProperties: false,
+      description: `A signed ${type} transaction, sent as its RFC 8785 canonical JSON (at most ${MAX_ENTRY_SIZE} bytes)`,
+    },
+  );
+}
+
+/** Response schemas by their name under components/schemas. */
+export const API_SCHEMAS = {
+  LogRef: LogRefSchema,
+  LedgerRecord: LedgerRecordSchema,
+  Identity: IdentityViewSchema,
+  CredentialRecord: CredentialRecordSchema,
+  Asset: AssetViewSchema,
+  AssetPage: AssetPageSchema,
+  AssetRevisions: AssetRevisionsSchema,
+  Receipt: ReceiptSchema,
+  TxAccepted: TxAcceptedSchema,
+  AppendedEntry: AppendedEntrySchema,
+  EntryWithProof: EntryWithProofSchema,
+  InclusionProof: InclusionProofSchema,
+  ConsistencyProof: ConsistencyProofSchema,
+  MediaInspection: MediaInspectionSchema,
+  BlobStored: BlobStoredSchema,
+} as const satisfies Record<string, TObject>;
+
+export type ApiSchemaName = keyof typeof API_SCHEMAS;
+
+/** A schema as plain JSON: TypeBox's symbol keys dropped (as JSON.stringify drops them). */
+export function plainSchema(schema: TSchema): Record<string, unknown> {
+  return JSON.parse(JSON.stringify(schema)) as Record<string, unknown>;
+}

@@ -1,0 +1,812 @@
+/**
+ * The OpenAPI 3.1 description of the node's HTTP API, built from the schemas that validate
+ * requests: the transaction bodies are core's BODY_SCHEMAS (what prepareTransaction checks), the
+ * asset list's query is ledger-routes' AssetListQuery, and every error is a problem+json body whose
+ * `code` comes from the PROBLEMS catalogue. Served at /openapi.json and rendered at /docs
+ * (docs-routes.ts). A test checks it against the routes Fastify registers, both ways.
+ */
+import { createRequire } from 'node:module';
+import {
+  AssetIdSchema,
+  BODY_SCHEMAS,
+  CidSchema,
+  CredentialSchema,
+  DidKeySchema,
+  MAX_ENTRY_SIZE,
+  type TransactionType,
+  UPLOAD_AUTH_SCHEME,
+  UPLOAD_MAX_SKEW_SECONDS,
+} from '@cinnabar/core';
+import type { TSchema } from '@sinclair/typebox';
+import {
+  API_SCHEMAS,
+  type ApiSchemaName,
+  DecimalParamSchema,
+  plainSchema,
+  TILE_PATH_PATTERN,
+  transactionEnvelopeSchema,
+} from './api-schemas.js';
+import { AssetListQuery } from './ledger-routes.js';
+import { PROBLEMS, type ProblemCode } from './problems.js';
+
+/** A JSON object: a schema, an operation, a response. */
+export type JsonObject = Record<string, unknown>;
+
+export interface OpenApiDocument {
+  openapi: string;
+  jsonSchemaDialect?: string;
+  info: { title: string; version: string; description?: string };
+  servers?: { url: string; description?: string }[];
+  tags?: { name: string; description?: string }[];
+  paths: Record<string, Record<string, JsonObject>>;
+  components?: {
+    schemas?: Record<string, JsonObject>;
+    securitySchemes?: Record<string, JsonObject>;
+  };
+}
+
+export interface OpenApiOptions {
+  /** Whether the node serves the ledger's API (buildApp's `ledger`); without it, only the log. */
+  ledger: boolean;
+}
+
+export const OPENAPI_DEFAULTS: Readonly<OpenApiOptions> = Object.freeze({ ledger: true });
+
+export const JSON_SCHEMA_DIALECT = 'https://json-schema.org/draft/2020-12/schema';
+export const PROBLEM_MEDIA_TYPE = 'application/problem+json';
+
+const NODE_VERSION = (createRequire(import.meta.url)('../../package.json') as { version: string }).version;
+
+const ref = (name: string): JsonObject => ({ $ref: `#/components/schemas/${name}` });
+
+/** "asset.register" → "AssetRegister". */
+function pascal(type: string): string {
+  return type
+    .split(/[.-]/)
+    .map((part) => part.charAt(0).toUpperCase() + part.slice(1))
+    .join('');
+}
+
+/** The component names of a transaction type's body and signed envelope. */
+export function bodySchemaName(type: TransactionType): string {
+  return `${pascal(type)}Body`;
+}
+export function transactionSchemaName(type: TransactionType): string {
+  return `${pascal(type)}Transaction`;
+}
+
+const TRANSACTION_TYPES = Object.keys(BODY_SCHEMAS) as TransactionType[];
+
+const TAGS = [
+  {
+    name: 'log',
+    description:
+      'The transparency log as C2SP tlog-tiles: a signed checkpoint, the verifier key, and immutable tiles ' +
+      'that any client can verify. Readable from any origin (CORS), errors included.',
+  },
+  {
+    name: 'proofs',
+    description: 'Entries with their inclusion proofs, and RFC 9162 proofs between tree sizes.',
+  },
+  {
+    name: 'transactions',
+    description:
+      'Signed transactions change the ledger. Each is checked (envelope, signature, clock, body schema, ' +
+      'rules) and, if accepted, sequenced into the log; the answer carries a receipt anyone can verify offline.',
+  },
+  { name: 'ledger', description: "The ledger's current state: identities, credentials, assets." },
+  {
+    name: 'blobs',
+    description:
+      'The bytes of registered files, content-addressed by CID. Uploads are inspected before they are stored.',
+  },
+  { name: 'docs', description: 'This description of the API.' },
+];
+
+const DESCRIPTION = [
+  'Cinnabar is an open platform for digital assets: verifiable identities, rights and circulation on ' +
+    'an append-only Merkle log.',
+  'Every error is an RFC 9457 problem (`application/problem+json`) with a stable `code`: match on ' +
+    '`code`, never on `title` or `detail`. A 500 carries only a `requestId`. An unknown route answers ' +
+    '404 `not_found`.',
+  'Every GET also answers HEAD (RFC 9110 §9.3.2). Numbers in paths and queries are decimal, without ' +
+    'sign or leading zeros.',
+].join('\n\n');
+
+const UPLOAD_AUTH_DESCRIPTION = [
+  `\`Authorization: ${UPLOAD_AUTH_SCHEME} did="did:key:z6Mk…", time="2026-11-21T06:00:00Z", ` +
+    'cid="bafkrei…", size="1234", sig="<base64>"`',
+  'A registered identity vouches for exactly one blob, named by its CID and size, at one moment. ' +
+    '`sig` is the Ed25519 signature, by the key of the did:key, over the UTF-8 bytes of ' +
+    '`"cinnabar/upload/v1\\n" did "\\n" time "\\n" cid "\\n" size "\\n"`.',
+  `\`time\` must be within ${UPLOAD_MAX_SKEW_SECONDS} s of the node's clock. Every value is a quoted ` +
+    'string without escapes; each of the five parameters appears exactly once. Build it with ' +
+    '`signUploadAuthorization` from `@cinnabar/core`.',
+].join('\n\n');
+
+interface RouteDoc {
+  method: 'get' | 'head' | 'post' | 'put';
+  /** The OpenAPI path template. */
+  path: string;
+  /** Served only with the ledger. */
+  ledger?: true;
+  /** The catalogue's codes this route can answer with (internal_error is added to all). */
+  errors: readonly ProblemCode[];
+  /** Headers that come with an error status (e.g. WWW-Authenticate on a 401). */
+  errorHeaders?: Partial<Record<number, JsonObject>>;
+  operation: JsonObject;
+}
+
+const header = (description: string, schema: JsonObject = { type: 'string' }): JsonObject => ({
+  description,
+  schema,
+});
+
+const json = (schema: JsonObject): JsonObject => ({ 'application/json': { schema } });
+const text = (description: string): JsonObject => ({
+  description,
+  content: { 'text/plain; charset=utf-8': { schema: { type: 'string' } } },
+});
+
+const IMMUTABLE_HEADERS = {
+  'Cache-Control': header('`public, max-age=31536000, immutable`'),
+};
+
+/** Path parameter from a schema: its description lifted to the parameter. */
+function pathParam(name: string, schema: TSchema, description?: string): JsonObject {
+  const plain = plainSchema(schema);
+  const said = description ?? (plain.description as string | undefined);
+  delete plain.description;
+  return { name, in: 'path', required: true, ...(said ? { description: said } : {}), schema: plain };
+}
+
+/** GET /v1/assets's query parameters: AssetListQuery's properties, as validated. */
+function assetListParameters(): JsonObject[] {
+  const required = new Set<string>(AssetListQuery.required ?? []);
+  return Object.entries(AssetListQuery.properties).map(([name, schema]) => {
+    const plain = plainSchema(schema);
+    return {
+      name,
+      in: 'query',
+      required: required.has(name),
+      ...(typeof plain.description === 'string' ? { description: plain.description } : {}),
+      schema: plain,
+    };
+  });
+}
+
+const blobHeaders = {
+  ETag: header('`"<cid>"`: the bytes never change'),
+  ...IMMUTABLE_HEADERS,
+  'Accept-Ranges': header('`bytes`'),
+  'Content-Disposition': header(
+    '`inline` for images, video, audio and glTF; `attachment` (as application/octet-stream) for anything ' +
+      'a browser could run as a document, such as HTML or SVG',
+  ),
+  'Content-Security-Policy': header('`sandbox`: a blob never runs script on the node’s origin'),
+  'X-Content-Type-Options': header('`nosniff`'),
+  'Content-Length': header('The length of the body (or of the range)', { type: 'integer' }),
+};
+
+const blobGetParameters: JsonObject[] = [
+  pathParam('cid', CidSchema),
+  {
+    name: 'Range',
+    in: 'header',
+    description:
+      'RFC 9110 §14.2: one byte range, `bytes=a-b`, `bytes=a-` or `bytes=-n`. Anything else is ignored ' +
+      'and the whole blob sent; a range starting at or past the end is 416.',
+    schema: { type: 'string' },
+  },
+  {
+    name: 'If-Range',
+    in: 'header',
+    description: 'The range is honoured only if this is the blob’s ETag',
+    schema: { type: 'string' },
+  },
+  {
+    name: 'If-None-Match',
+    in: 'header',
+    description: 'With the blob’s ETag: 304 Not Modified',
+    schema: { type: 'string' },
+  },
+];
+
+function blobRead(method: 'get' | 'head'): RouteDoc {
+  const get = method === 'get';
+  const body = (description: string): JsonObject =>
+    get ? { description, content: { '*/*': {} } } : { description };
+  return {
+    method,
+    path: '/v1/blobs/{cid}',
+    ledger: true,
+    errors: ['malformed_cid', 'blob_not_found', 'range_not_satisfiable'],
+    errorHeaders: { 416: { 'Content-Range': header('`bytes */<size>`: the blob’s size') } },
+    operation: {
+      operationId: get ? 'getBlob' : 'headBlob',
+      tags: ['blobs'],
+      summary: get ? 'The bytes of a blob' : 'A blob’s headers, without its bytes',
+      description: get
+        ? 'The stored bytes, with a single byte range if asked. Images, video, audio and glTF are served ' +
+          'as their type, inline; active types (HTML, SVG, XML…) as `application/octet-stream` ' +
+          'attachments. Readable from any origin.'
+        : 'What GET answers, without the body: the size, the type and the ETag.',
+      parameters: blobGetParameters,
+      responses: {
+        200: { ...body('The whole blob'), headers: blobHeaders },
+        206: {
+          ...body('The range asked for'),
+          headers: { ...blobHeaders, 'Content-Range': header('`bytes <first>-<last>/<size>`') },
+        },
+        304: { description: 'Not modified (If-None-Match)', headers: { ETag: blobHeaders.ETag } },
+      },
+    },
+  };
+}
+
+const ROUTES: RouteDoc[] = [
+  {
+    method: 'get',
+    path: '/log/checkpoint',
+    errors: [],
+    operation: {
+      operationId: 'getCheckpoint',
+      tags: ['log'],
+      summary: 'The latest signed checkpoint',
+      description:
+        'C2SP tlog-checkpoint: origin, tree size and root hash, signed by the log (a C2SP signed note). ' +
+        'Verify it with the key from /log/vkey, pinned out of band.',
+      responses: {
+        200: {
+          ...text('The checkpoint note'),
+          headers: { 'Cache-Control': header('`public, max-age=1`') },
+        },
+      },
+    },
+  },
+  {
+    method: 'get',
+    path: '/log/vkey',
+    errors: [],
+    operation: {
+      operationId: 'getVerifierKey',
+      tags: ['log'],
+      summary: "The log's verifier key",
+      description: 'The C2SP signed-note verifier key of the checkpoints. Pin it; do not trust it from here.',
+      responses: { 200: text('`<origin>+<key id>+<base64 key>` and a newline') },
+    },
+  },
+  {
+    method: 'get',
+    path: '/log/tile/{tilePath}',
+    errors: ['malformed_tile_path', 'tile_not_found'],
+    operation: {
+      operationId: 'getTile',
+      tags: ['log'],
+      summary: 'A hash tile or an entry bundle',
+      description:
+        'C2SP tlog-tiles: `/log/tile/<L>/<N>[.p/<W>]` is a tile of level L (0 to 63) and `/log/tile/entries/' +
+        '<N>[.p/<W>]` an entry bundle. N is the tile index in zero-padded groups of three digits, all but ' +
+        'the last prefixed by `x` (1234067 is `x001/x234/067`); `.p/<W>` is a partial tile of width W ' +
+        '(1 to 255). A tile never changes once served, full or partial.',
+      parameters: [
+        {
+          name: 'tilePath',
+          in: 'path',
+          required: true,
+          description:
+            'The rest of the tile path, with its slashes as they are (not percent-encoded): ' +
+            'e.g. `0/x001/234`, `2/000.p/7`, `entries/001.p/44`',
+          schema: { type: 'string', pattern: TILE_PATH_PATTERN, maxLength: 59 },
+        },
+      ],
+      responses: {
+        200: {
+          description: 'The tile: 32-byte hashes, or the entries each with a 2-byte big-endian length',
+          headers: IMMUTABLE_HEADERS,
+          content: { 'application/octet-stream': {} },
+        },
+      },
+    },
+  },
+  {
+    method: 'post',
+    path: '/v1/log/entries',
+    errors: [
+      'bad_request',
+      'unauthorized',
+      'entry_too_large',
+      'unsupported_media_type',
+      'not_sequencer',
+      'sequencer_unavailable',
+    ],
+    operation: {
+      operationId: 'appendEntry',
+      tags: ['log'],
+      summary: 'Append a raw entry (operator only)',
+      description:
+        'Sequences raw bytes into the log without the ledger’s checks: for the operator’s tools. ' +
+        'Clients submit transactions with POST /v1/tx.',
+      security: [{ operatorToken: [] }],
+      requestBody: {
+        required: true,
+        description: `The entry: at most ${MAX_ENTRY_SIZE} bytes`,
+        content: { 'application/octet-stream': {} },
+      },
+      responses: { 201: { description: 'Sequenced', content: json(ref('AppendedEntry')) } },
+    },
+  },
+  {
+    method: 'get',
+    path: '/v1/entries/{index}',
+    errors: ['invalid_proof_request', 'entry_not_found'],
+    operation: {
+      operationId: 'getEntry',
+      tags: ['proofs'],
+      summary: 'An entry with its inclusion proof',
+      description:
+        'The entry at `index`, with its RFC 9162 inclusion proof in the latest checkpoint, as JSON and as ' +
+        'a C2SP tlog-proof that anyone can check offline with the log’s verifier key.',
+      parameters: [pathParam('index', DecimalParamSchema, 'The entry’s index, from 0')],
+      responses: { 200: { description: 'The entry', content: json(ref('EntryWithProof')) } },
+    },
+  },
+  {
+    method: 'get',
+    path: '/v1/proofs/inclusion',
+    errors: ['invalid_proof_request'],
+    operation: {
+      operationId: 'getInclusionProof',
+      tags: ['proofs'],
+      summary: 'An inclusion proof',
+      description: 'RFC 9162 §2.1.3: that leaf `index` is in the tree of `size` leaves.',
+      parameters: [
+        { name: 'index', in: 'query', required: true, schema: plainSchema(DecimalParamSchema) },
+        {
+          name: 'size',
+          in: 'query',
+          required: true,
+          description: 'Above index, at most the checkpoint’s size',
+          schema: plainSchema(DecimalParamSchema),
+        },
+      ],
+      responses: { 200: { description: 'The proof', content: json(ref('InclusionProof')) } },
+    },
+  },
+  {
+    method: 'get',
+    path: '/v1/proofs/consistency',
+    errors: ['invalid_proof_request'],
+    operation: {
+      operationId: 'getConsistencyProof',
+      tags: ['proofs'],
+      summary: 'A consistency proof',
+      description: 'RFC 9162 §2.1.4: that the tree of `to` leaves extends the tree of `from` leaves.',
+      parameters: [
+        {
+          name: 'from',
+          in: 'query',
+          required: true,
+          description: 'From 1',
+          schema: plainSchema(DecimalParamSchema),
+        },
+        {
+          name: 'to',
+          in: 'query',
+          required: true,
+          description: 'From `from` to the checkpoint’s size',
+          schema: plainSchema(DecimalParamSchema),
+        },
+      ],
+      responses: { 200: { description: 'The proof', content: json(ref('ConsistencyProof')) } },
+    },
+  },
+  {
+    method: 'post',
+    path: '/v1/tx',
+    ledger: true,
+    errors: [
+      'bad_request',
+      'malformed_transaction',
+      'non_canonical_json',
+      'invalid_signature',
+      'transaction_time_skew',
+      'unknown_type',
+      'invalid_body',
+      'invalid_credential',
+      'unknown_identity',
+      'not_authorized',
+      'real_name_required',
+      'not_owner',
+      'credential_not_found',
+      'asset_not_found',
+      'no_genesis',
+      'genesis_exists',
+      'bad_sequence',
+      'identity_exists',
+      'alias_taken',
+      'credential_exists',
+      'credential_revoked',
+      'rights_conflict',
+      'already_registered',
+      'revision_conflict',
+      'entry_too_large',
+      'unsupported_media_type',
+      'blob_required',
+      'blob_size_mismatch',
+      'media_type_mismatch',
+      'not_sequencer',
+      'sequencer_unavailable',
+    ],
+    operation: {
+      operationId: 'submitTransaction',
+      tags: ['transactions'],
+      summary: 'Submit a signed transaction',
+      description:
+        'Checked in order: the envelope (strict, RFC 8785 canonical JSON), the signature, the time against ' +
+        'the node’s clock, the body against its type’s schema and the rules that need no state, the stored ' +
+        'bytes for an `asset.register` (upload them first with PUT /v1/blobs); then sequenced, where the ' +
+        'rules run against the ledger’s state. A refusal by the rules carries the `rule` that refused it.',
+      requestBody: {
+        required: true,
+        description:
+          'One signed transaction, as its RFC 8785 canonical JSON (the exact bytes that become the log entry)',
+        content: {
+          'application/json': { schema: transactionOneOf() },
+          'application/cinnabar-tx+json': { schema: transactionOneOf() },
+        },
+      },
+      responses: {
+        201: { description: 'Accepted and sequenced', content: json(ref('TxAccepted')) },
+      },
+    },
+  },
+  {
+    method: 'put',
+    path: '/v1/blobs',
+    ledger: true,
+    errors: [
+      'bad_request',
+      'malformed_upload_authorization',
+      'blob_mismatch',
+      'unauthorized',
+      'bad_upload_signature',
+      'unknown_identity',
+      'upload_timeout',
+      'length_required',
+      'blob_too_large',
+      'malformed_media',
+    ],
+    errorHeaders: { 401: { 'WWW-Authenticate': header(`\`${UPLOAD_AUTH_SCHEME}\``) } },
+    operation: {
+      operationId: 'putBlob',
+      tags: ['blobs'],
+      summary: 'Upload a file',
+      description:
+        'The raw bytes of one file, with a Content-Length and an upload authorization by a registered ' +
+        'identity for exactly these bytes. Streamed into the store and inspected before it becomes ' +
+        'visible: malformed media (a glTF with validator errors, an image that does not decode) is ' +
+        'refused with 422 `malformed_media`, whose `errors` member lists the first issues. An upload ' +
+        'is idempotent: the same bytes again answer 200.',
+      security: [{ cinnabarUpload: [] }],
+      parameters: [
+        {
+          name: 'Content-Length',
+          in: 'header',
+          required: true,
+          description: 'The size the authorization names; chunked uploads are refused (411)',
+          schema: { type: 'integer', minimum: 0 },
+        },
+      ],
+      requestBody: {
+        required: true,
+        description: 'The bytes, with any Content-Type: the node tells the type from the content',
+        content: { '*/*': {} },
+      },
+      responses: {
+        200: {
+          description: 'Already stored',
+          headers: { Location: header('`/v1/blobs/<cid>`') },
+          content: json(ref('BlobStored')),
+        },
+        201: {
+          description: 'Stored',
+          headers: { Location: header('`/v1/blobs/<cid>`') },
+          content: json(ref('BlobStored')),
+        },
+      },
+    },
+  },
+  blobRead('get'),
+  blobRead('head'),
+  {
+    method: 'get',
+    path: '/v1/blobs/{cid}/inspection',
+    ledger: true,
+    errors: ['malformed_cid', 'blob_not_found', 'inspection_not_found'],
+    operation: {
+      operationId: 'getBlobInspection',
+      tags: ['blobs'],
+      summary: 'What the node found in a blob',
+      description: 'The inspection made at upload: media type, model or image summary, validator warnings.',
+      parameters: [pathParam('cid', CidSchema)],
+      responses: {
+        200: {
+          description: 'The inspection',
+          headers: { 'Cache-Control': header('`public, max-age=60`') },
+          content: json(ref('MediaInspection')),
+        },
+      },
+    },
+  },
+  {
+    method: 'get',
+    path: '/v1/ledger',
+    ledger: true,
+    errors: ['no_genesis'],
+    operation: {
+      operationId: 'getLedger',
+      tags: ['ledger'],
+      summary: 'The ledger: operator, name and policy',
+      responses: { 200: { description: 'The ledger', content: json(ref('LedgerRecord')) } },
+    },
+  },
+  {
+    method: 'get',
+    path: '/v1/identities/{did}',
+    ledger: true,
+    errors: ['malformed_did', 'identity_not_found'],
+    operation: {
+      operationId: 'getIdentity',
+      tags: ['ledger'],
+      summary: 'A registered identity',
+      description: 'Its kind, name, roles, real-name credentials and sequence number.',
+      parameters: [pathParam('did', DidKeySchema)],
+      responses: { 200: { description: 'The identity', content: json(ref('Identity')) } },
+    },
+  },
+  {
+    method: 'get',
+    path: '/v1/credentials/{id}',
+    ledger: true,
+    errors: ['credential_not_found'],
+    operation: {
+      operationId: 'getCredential',
+      tags: ['ledger'],
+      summary: 'A credential and its status',
+      description: 'The W3C verifiable credential as logged, and its revocation if revoked.',
+      parameters: [pathParam('id', CredentialSchema.properties.id, 'The credential’s id, `urn:uuid:…`')],
+      responses: { 200: { description: 'The credential', content: json(ref('CredentialRecord')) } },
+    },
+  },
+  {
+    method: 'get',
+    path: '/v1/assets',
+    ledger: true,
+    errors: ['invalid_query', 'malformed_cid'],
+    operation: {
+      operationId: 'listAssets',
+      tags: ['ledger'],
+      summary: 'Find assets',
+      description:
+        'Registered assets, newest first, filtered by owner, words, media type; or the one asset ' +
+        'registered for a CID. No other query parameters are accepted.',
+      parameters: assetListParameters(),
+      responses: { 200: { description: 'A page of assets', content: json(ref('AssetPage')) } },
+    },
+  },
+  {
+    method: 'get',
+    path: '/v1/assets/{id}',
+    ledger: true,
+    errors: ['malformed_asset_id', 'asset_not_found'],
+    operation: {
+      operationId: 'getAsset',
+      tags: ['ledger'],
+      summary: 'An asset',
+      description: 'Its record, and the registered assets that look or are shaped like it.',
+      parameters: [pathParam('id', AssetIdSchema)],
+      responses: { 200: { description: 'The asset', content: json(ref('Asset')) } },
+    },
+  },
+  {
+    method: 'get',
+    path: '/v1/assets/{id}/revisions',
+    ledger: true,
+    errors: ['malformed_asset_id', 'asset_not_found'],
+    operation: {
+      operationId: 'listAssetRevisions',
+      tags: ['ledger'],
+      summary: "An asset's metadata history",
+      description: 'Every revision of its metadata, from the registration (revision 0) on.',
+      parameters: [pathParam('id', AssetIdSchema)],
+      responses: { 200: { description: 'The revisions', content: json(ref('AssetRevisions')) } },
+    },
+  },
+  {
+    method: 'get',
+    path: '/openapi.json',
+    errors: [],
+    operation: {
+      operationId: 'getOpenApi',
+      tags: ['docs'],
+      summary: 'This description, as OpenAPI 3.1',
+      responses: {
+        200: {
+          description: 'The OpenAPI document',
+          headers: { 'Cache-Control': header('Briefly cacheable') },
+          content: { 'application/json': { schema: { type: 'object' } } },
+        },
+      },
+    },
+  },
+  {
+    method: 'get',
+    path: '/docs',
+    errors: [],
+    operation: {
+      operationId: 'getDocs',
+      tags: ['docs'],
+      summary: 'This description, for people',
+      description: 'An HTML page rendered from the OpenAPI document, without script.',
+      responses: {
+        200: {
+          description: 'The page',
+          headers: { 'Content-Security-Policy': header('No script; only the page’s own style') },
+          content: { 'text/html; charset=utf-8': { schema: { type: 'string' } } },
+        },
+      },
+    },
+  },
+];
+
+function transactionOneOf(): JsonObject {
+  return {
+    oneOf: TRANSACTION_TYPES.map((type) => ref(transactionSchemaName(type))),
+    discriminator: {
+      propertyName: 'type',
+      mapping: Object.fromEntries(
+        TRANSACTION_TYPES.map((type) => [type, `#/components/schemas/${transactionSchemaName(type)}`]),
+      ),
+    },
+  };
+}
+
+/** The error responses of a route: one per status, its `code` limited to the route's codes. */
+function errorResponses(route: RouteDoc): Record<string, JsonObject> {
+  const byStatus = new Map<number, ProblemCode[]>();
+  for (const code of [...route.errors, 'internal_error' as const]) {
+    const { status } = PROBLEMS[code];
+    byStatus.set(status, [...(byStatus.get(status) ?? []), code]);
+  }
+  const responses: Record<string, JsonObject> = {};
+  for (const [status, codes] of [...byStatus].sort(([a], [b]) => a - b)) {
+    const headers = route.errorHeaders?.[status];
+    responses[String(status)] = {
+      description: codes.map((code) => `\`${code}\`: ${PROBLEMS[code].title}`).join('; '),
+      ...(headers ? { headers } : {}),
+      content: {
+        [PROBLEM_MEDIA_TYPE]: {
+          schema: {
+            allOf: [ref('Problem')],
+            properties: { status: { const: status }, code: { enum: codes } },
+          },
+        },
+      },
+    };
+  }
+  return responses;
+}
+
+function problemSchema(): JsonObject {
+  return {
+    type: 'object',
+    description:
+      'An RFC 9457 problem. Match on `code`; `title` and `detail` are for people. Other members may be added.',
+    required: ['type', 'title', 'status', 'code'],
+    properties: {
+      type: {
+        type: 'string',
+        format: 'uri',
+        description: '`https://cinnabar.dev/problems/<code, with dashes>`',
+      },
+      title: { type: 'string', description: "The code's title" },
+      status: { type: 'integer', minimum: 400, maximum: 599 },
+      code: { type: 'string', enum: Object.keys(PROBLEMS), description: 'Stable: match on this' },
+      detail: { type: 'string', description: 'What exactly was wrong' },
+      requestId: { type: 'string', description: 'Only on a 500: the id the node logged it under' },
+      rule: { type: 'string', description: 'POST /v1/tx: the ledger rule that refused the transaction' },
+      details: {
+        type: 'object',
+        description: 'POST /v1/tx: facts for programs, e.g. the earlier registration in a rights_conflict',
+      },
+      mediaType: { type: 'string', description: '`malformed_media`: the type the bytes were taken for' },
+      errors: {
+        type: 'array',
+        description: '`malformed_media`: the first issues found',
+        items: plainSchema(API_SCHEMAS.MediaInspection.properties.errors.items),
+      },
+    },
+  };
+}
+
+function componentSchemas(): Record<string, JsonObject> {
+  const schemas: Record<string, JsonObject> = {};
+  for (const type of TRANSACTION_TYPES) {
+    // The very schema the rules validate the body with (prepareTransaction), as JSON.
+    schemas[bodySchemaName(type)] = plainSchema(BODY_SCHEMAS[type]);
+  }
+  for (const type of TRANSACTION_TYPES) {
+    const envelope = plainSchema(transactionEnvelopeSchema(type));
+    (envelope.properties as JsonObject).body = ref(bodySchemaName(type));
+    schemas[transactionSchemaName(type)] = envelope;
+  }
+  for (const name of Object.keys(API_SCHEMAS) as ApiSchemaName[])
+    schemas[name] = plainSchema(API_SCHEMAS[name]);
+  schemas.Problem = problemSchema();
+  return schemas;
+}
+
+/** The OpenAPI 3.1 document of the routes a node with these options serves. */
+export function createOpenApiDocument(options: Partial<OpenApiOptions> = {}): OpenApiDocument {
+  const { ledger } = { ...OPENAPI_DEFAULTS, ...options };
+  const paths: OpenApiDocument['paths'] = {};
+  for (const route of ROUTES) {
+    if (route.ledger && !ledger) continue;
+    const operation = structuredClone(route.operation);
+    operation.responses = { ...(operation.responses as JsonObject), ...errorResponses(route) };
+    paths[route.path] = { ...paths[route.path], [route.method]: operation };
+  }
+  const usedTags = new Set(
+    Object.values(paths).flatMap((item) => Object.values(item).flatMap((op) => op.tags as string[])),
+  );
+  return {
+    openapi: '3.1.0',
+    jsonSchemaDialect: JSON_SCHEMA_DIALECT,
+    info: { title: 'Cinnabar', version: NODE_VERSION, description: DESCRIPTION },
+    servers: [{ url: '/', description: 'This node' }],
+    tags: TAGS.filter((tag) => usedTags.has(tag.name)),
+    paths,
+    components: {
+      // Without the ledger, only what the log's routes refer to.
+      schemas: ledger ? componentSchemas() : referencedSchemas(paths, componentSchemas()),
+      securitySchemes: {
+        operatorToken: {
+          type: 'http',
+          scheme: 'bearer',
+          description: "The operator's append token, from the data directory's `append.token`",
+        },
+        ...(ledger
+          ? {
+              cinnabarUpload: {
+                type: 'http',
+                scheme: UPLOAD_AUTH_SCHEME,
+                description: UPLOAD_AUTH_DESCRIPTION,
+              },
+            }
+          : {}),
+      },
+    },
+  };
+}
+
+/** The component schemas `root` refers to, directly or through other components. */
+function referencedSchemas(root: unknown, schemas: Record<string, JsonObject>): Record<string, JsonObject> {
+  const found: Record<string, JsonObject> = {};
+  const visit = (value: unknown): void => {
+    if (Array.isArray(value)) {
+      for (const item of value) visit(item);
+      return;
+    }
+    if (typeof value !== 'object' || value === null) return;
+    for (const [key, child] of Object.entries(value)) {
+      const name = key === '$ref' && typeof child === 'string' ? child.split('/').pop() : undefined;
+      if (name !== undefined && schemas[name] && !found[name]) {
+        found[name] = schemas[name];
+        visit(schemas[name]);
+      } else visit(child);
+    }
+  };
+  visit(root);
+  return found;
+}
