@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { utf8Decode, utf8Encode } from '../src/bytes.js';
 import { cidFromBytes } from '../src/cid.js';
-import { verificationMethodId } from '../src/did-key.js';
+import { publicKeyFromDidKey, verificationMethodId } from '../src/did-key.js';
 import { VC_V2_CONTEXT } from '../src/ledger/credentials.js';
 import type { ReplayOutcome } from '../src/ledger/memory-ledger.js';
 import {
@@ -105,10 +105,20 @@ function unsignedRole(issuer: Actor, subject: Actor, overrides: Record<string, u
   };
 }
 
-/** A did:key that has the schema's shape but names no valid key (a base58 digit changed). */
+/**
+ * A did:key that has the schema's shape but names no valid key: the last base58 digit changed
+ * (which changes only the key's last byte) until the bytes are no point on the curve.
+ */
 function brokenDidKey(did: string): string {
-  const last = did.at(-1) === 'a' ? 'b' : 'a';
-  return `${did.slice(0, -1)}${last}`;
+  for (const digit of 'abcdefghijkmnopqrstuvwxyz') {
+    const broken = `${did.slice(0, -1)}${digit}`;
+    try {
+      publicKeyFromDidKey(broken);
+    } catch {
+      return broken;
+    }
+  }
+  throw new Error(`no broken variant of ${did}`);
 }
 
 const metadataOf = (body: ReturnType<typeof assetBody>): AssetMetadata => {
@@ -534,7 +544,9 @@ describe('ledger rules: credential.issue', () => {
       issued: at,
     });
     const holder = ledger.identity(ann)!;
-    assert.deepEqual(holder.roles, [{ role: 'identity-authority', credential: credential.id }]);
+    assert.deepEqual(holder.roles, [
+      { role: 'identity-authority', credential: credential.id, validFrom: credential.validFrom },
+    ]);
     assert.deepEqual(holder.realName, []);
     assert.equal(holder.seq, 1, "the subject's seq does not move");
     assert.equal(ledger.identity(operator)!.seq, 2);
@@ -563,12 +575,14 @@ describe('ledger rules: credential.issue', () => {
     });
     assert.deepEqual(outcome.subject, { credential: byAuthority.id, did: ann.did });
     assert.deepEqual(ledger.identity(ann)!.realName, [
-      { credential: byAuthority.id, validUntil: '2027-01-01T00:00:00Z' },
+      { credential: byAuthority.id, validFrom: byAuthority.validFrom, validUntil: '2027-01-01T00:00:00Z' },
     ]);
 
     const byOperator = operator.realNameCredential(bob, 'bob-rn');
     ledger.accept(operator, 'credential.issue', { credential: byOperator });
-    assert.deepEqual(ledger.identity(bob)!.realName, [{ credential: byOperator.id }]);
+    assert.deepEqual(ledger.identity(bob)!.realName, [
+      { credential: byOperator.id, validFrom: byOperator.validFrom },
+    ]);
 
     const refusals: [Actor, Credential][] = [
       [bob, bob.realNameCredential(ann, 'bob-for-ann')],
@@ -735,6 +749,46 @@ describe('ledger rules: credential.issue', () => {
         message: /validFrom must be/,
       },
       {
+        name: 'validFrom at hour 24',
+        credential: signCredential(
+          operator,
+          unsignedRole(operator, ann, { validFrom: '2026-01-01T24:00:00Z' }),
+        ),
+        message: /validFrom must be/,
+      },
+      {
+        name: 'validUntil on April 31st',
+        credential: signCredential(
+          operator,
+          unsignedRole(operator, ann, { validUntil: '2026-04-31T00:00:00Z' }),
+        ),
+        message: /validUntil must be/,
+      },
+      {
+        name: 'the types in the other order',
+        credential: signCredential(
+          operator,
+          unsignedRole(operator, ann, { type: ['CinnabarRoleCredential', 'VerifiableCredential'] }),
+        ),
+        message: /type must be/,
+      },
+      {
+        name: 'VerifiableCredential twice',
+        credential: signCredential(
+          operator,
+          unsignedRole(operator, ann, { type: ['VerifiableCredential', 'VerifiableCredential'] }),
+        ),
+        message: /type must be/,
+      },
+      {
+        name: 'both Cinnabar types',
+        credential: signCredential(
+          operator,
+          unsignedRole(operator, ann, { type: ['CinnabarRealNameCredential', 'CinnabarRoleCredential'] }),
+        ),
+        message: /type must be/,
+      },
+      {
         name: 'a role credential whose subject carries a realName',
         credential: signCredential(
           operator,
@@ -792,6 +846,8 @@ describe('ledger rules: credential.issue', () => {
       ['an id that is not a urn:uuid', { ...good, id: 'https://example.cn/credential/1' }],
       ['an issuer that is not a did:key', { ...good, issuer: 'did:web:example.cn' }],
       ['another credential type', { ...good, type: ['VerifiableCredential', 'OtherCredential'] }],
+      ['three types', { ...good, type: ['VerifiableCredential', 'CinnabarRoleCredential', 'Extra'] }],
+      ['one type', { ...good, type: ['VerifiableCredential'] }],
     ];
     for (const [name, credential] of cases) {
       const outcome = assertRefused(
@@ -937,7 +993,7 @@ describe('ledger rules: credential.revoke', () => {
     ledger.accept(operator, 'credential.issue', { credential: second });
     ledger.accept(operator, 'credential.revoke', { id: ia.id, subject: authority.did });
     assert.deepEqual(ledger.identity(authority)!.roles, [
-      { role: 'identity-authority', credential: second.id },
+      { role: 'identity-authority', credential: second.id, validFrom: second.validFrom },
     ]);
     accepted(
       ledger.submit(authority, 'credential.issue', {
@@ -1477,6 +1533,93 @@ describe('ledger rules: calendar edge cases', () => {
       () => ledger.submit(operator, 'credential.issue', { credential }),
       'invalid_credential',
       'credential.issue.credential',
+    );
+  });
+});
+
+describe('ledger rules: credentials count only within their validity, at the transaction time', () => {
+  test('an identity authority whose role has expired, or has not begun, issues no real-name credential', () => {
+    const { ledger, operator, people } = TestLedger.started({ people: ['ia', 'ann', 'bob'] });
+    const [ia, ann, bob] = people as [Actor, Actor, Actor];
+    const role = operator.roleCredential(ia, 'identity-authority', 'ia-window', {
+      validFrom: '2026-02-01T00:00:00Z',
+      validUntil: '2026-06-01T00:00:00Z',
+    });
+    ledger.accept(operator, 'credential.issue', { credential: role });
+    // Inside the window (T0 is 2026-03-01): accepted.
+    accepted(ledger.submit(ia, 'credential.issue', { credential: ia.realNameCredential(ann, 'in-window') }));
+    for (const time of ['2026-01-15T00:00:00Z', '2026-06-01T00:00:00Z', '2027-01-01T00:00:00Z'])
+      assertRefused(
+        ledger,
+        () =>
+          ledger.submit(
+            ia,
+            'credential.issue',
+            { credential: ia.realNameCredential(bob, `at-${time}`) },
+            { time },
+          ),
+        'not_authorized',
+        'credential.real-name.authority',
+      );
+  });
+
+  test('a real-name credential counts for registering only from its validFrom', () => {
+    const { ledger, operator, people } = TestLedger.started({ realNameToRegister: true, people: ['ann'] });
+    const ann = people[0]!;
+    const later = operator.realNameCredential(ann, 'from-april', { validFrom: '2026-04-01T00:00:00Z' });
+    ledger.accept(operator, 'credential.issue', { credential: later });
+    assertRefused(
+      ledger,
+      () => ledger.submit(ann, 'asset.register', assetBody('too-early')),
+      'real_name_required',
+      'policy.real-name-to-register',
+    );
+    accepted(ledger.submit(ann, 'asset.register', assetBody('in-april'), { time: '2026-04-02T00:00:00Z' }));
+  });
+
+  test('a credential already expired when it is logged, and a self-certified real name, are refused', () => {
+    const { ledger, operator, people } = TestLedger.started({ people: ['ia', 'ann'] });
+    const [ia, ann] = people as [Actor, Actor];
+    assertRefused(
+      ledger,
+      () =>
+        ledger.submit(operator, 'credential.issue', {
+          credential: operator.realNameCredential(ann, 'expired', { validUntil: '2026-02-01T00:00:00Z' }),
+        }),
+      'invalid_credential',
+      'credential.issue.not-expired',
+    );
+    ledger.accept(operator, 'credential.issue', {
+      credential: operator.roleCredential(ia, 'identity-authority', 'ia-self'),
+    });
+    assertRefused(
+      ledger,
+      () => ledger.submit(ia, 'credential.issue', { credential: ia.realNameCredential(ia, 'myself') }),
+      'not_authorized',
+      'credential.real-name.not-self',
+    );
+  });
+
+  test('a time span compares dates of different precision by their common prefix', () => {
+    const { ledger, people } = TestLedger.started({ people: ['ann'] });
+    const ann = people[0]!;
+    accepted(
+      ledger.submit(
+        ann,
+        'asset.register',
+        assetBody('year-month', { timeSpan: { start: '2020-05', end: '2020' } }),
+      ),
+    );
+    assertRefused(
+      ledger,
+      () =>
+        ledger.submit(
+          ann,
+          'asset.register',
+          assetBody('backwards', { timeSpan: { start: '2020-05', end: '2019' } }),
+        ),
+      'invalid_body',
+      'asset.register.body',
     );
   });
 });

@@ -20,6 +20,13 @@ export interface LedgerRecord {
   genesis: LogRef;
 }
 
+/** An unrevoked credential an identity holds, with its validity period (checked at each use). */
+export interface HeldCredential {
+  credential: string;
+  validFrom: string;
+  validUntil?: string;
+}
+
 export interface IdentityRecord {
   kind: 'identity';
   did: string;
@@ -29,9 +36,9 @@ export interface IdentityRecord {
   /** The sequence number of the identity's last accepted transaction. */
   seq: number;
   /** Roles held through unrevoked role credentials (the operator holds every role besides). */
-  roles: { role: Role; credential: string }[];
+  roles: ({ role: Role } & HeldCredential)[];
   /** Unrevoked real-name credentials about this identity, with the end of their validity. */
-  realName: { credential: string; validUntil?: string }[];
+  realName: HeldCredential[];
   registered: LogRef;
   /** The identity's last accepted transaction. */
   lastTx: LogRef;

@@ -30,6 +30,7 @@ import {
   type CredentialRecord,
   cidKey,
   credentialKey,
+  type HeldCredential,
   type IdentityRecord,
   identityKey,
   LEDGER_KEY,
@@ -216,7 +217,9 @@ function metadataProblem(metadata: AssetMetadata): string | undefined {
     if (date !== undefined && !isRealDate(date)) return `${name}: ${date} is not a calendar date`;
   }
   const span = metadata.timeSpan;
-  if (span?.end !== undefined && span.end < span.start) return 'timeSpan: end is before start';
+  // Dates of different precision compare by their common prefix: 2020 does not end before 2020-05.
+  if (span?.end !== undefined && span.end < span.start && !span.start.startsWith(span.end))
+    return 'timeSpan: end is before start';
   for (const [i, creator] of metadata.creators.entries()) {
     if (creator.did?.startsWith('did:key:')) {
       const problem = didProblem(creator.did);
@@ -375,11 +378,23 @@ export function applyTransaction(
           'credential.role.operator',
           'only the operator issues role credentials',
         );
-      if (!isRole && !isOperator && !holdsRole(actor, 'identity-authority'))
+      if (!isRole && !isOperator && !holdsRole(actor, 'identity-authority', tx.time))
         return reject(
           'not_authorized',
           'credential.real-name.authority',
           'real-name credentials are issued by the operator or an identity authority',
+        );
+      if (!isRole && subject.id === tx.actor)
+        return reject(
+          'not_authorized',
+          'credential.real-name.not-self',
+          'no one certifies their own real name',
+        );
+      if (vc.validUntil !== undefined && Date.parse(vc.validUntil) <= Date.parse(tx.time))
+        return reject(
+          'invalid_credential',
+          'credential.issue.not-expired',
+          `the credential expired at ${vc.validUntil}, before it was logged`,
         );
       if (state.get(credentialKey(vc.id), 'credential'))
         return reject('credential_exists', 'credential.id.unique', `${vc.id} was already issued`);
@@ -399,15 +414,15 @@ export function applyTransaction(
         credential: vc,
         issued: at,
       };
+      const held: HeldCredential =
+        vc.validUntil === undefined
+          ? { credential: vc.id, validFrom: vc.validFrom }
+          : { credential: vc.id, validFrom: vc.validFrom, validUntil: vc.validUntil };
       if ('role' in subject) {
         record.role = subject.role;
-        holder.roles.push({ role: subject.role, credential: vc.id });
+        holder.roles.push({ role: subject.role, ...held });
       } else {
-        holder.realName.push(
-          vc.validUntil === undefined
-            ? { credential: vc.id }
-            : { credential: vc.id, validUntil: vc.validUntil },
-        );
+        holder.realName.push(held);
       }
       state.put(credentialKey(vc.id), record);
       state.put(identityKey(subject.id), holder);
@@ -555,14 +570,21 @@ function revision(
   return { kind: 'asset-revision', asset, revision: n, actor, metadata, at };
 }
 
-function holdsRole(identity: IdentityRecord, role: string): boolean {
-  return identity.roles.some((r) => r.role === role);
+/** Whether a held credential is valid at `time` (a transaction's own time: replay needs no clock). */
+function validAt(held: HeldCredential, time: string): boolean {
+  const now = Date.parse(time);
+  return (
+    Date.parse(held.validFrom) <= now && (held.validUntil === undefined || Date.parse(held.validUntil) > now)
+  );
+}
+
+function holdsRole(identity: IdentityRecord, role: string, time: string): boolean {
+  return identity.roles.some((r) => r.role === role && validAt(r, time));
 }
 
 /** Whether the identity holds a real-name credential valid at `time` (the transaction's). */
 function hasRealName(identity: IdentityRecord, time: string): boolean {
-  const now = Date.parse(time);
-  return identity.realName.some((c) => c.validUntil === undefined || Date.parse(c.validUntil) > now);
+  return identity.realName.some((c) => validAt(c, time));
 }
 
 function missingAsset(state: Scratch, ids: readonly string[] | undefined): Rejection | undefined {
