@@ -1,4 +1,4 @@
-// npm run bench [-- --only append,http,proofs,memory --sizes 1000000,10000000 --backends sqlite,postgres --seconds 10]
+// npm run bench [-- --only append,http,registration,proofs,memory --sizes 1000000,10000000 --backends sqlite,postgres --seconds 10]
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -9,11 +9,13 @@ import { benchDataDir, buildLog } from './ledger/build-log.js';
 import { httpAppend } from './ledger/http-append.js';
 import { nodeMemory } from './ledger/memory.js';
 import { proofTimes } from './ledger/proofs.js';
+import { registrationHttp } from './registration/http.js';
+import { registrationInProcess } from './registration/in-process.js';
 import { fmt, machine } from './support.js';
 
 const { values } = parseArgs({
   options: {
-    only: { type: 'string', default: 'append,http,proofs,memory' },
+    only: { type: 'string', default: 'append,http,registration,proofs,memory' },
     sizes: { type: 'string', default: '1000000,10000000' },
     backends: { type: 'string', default: 'sqlite,postgres' },
     seconds: { type: 'string', default: '10' },
@@ -67,6 +69,34 @@ try {
           ...(databaseUrl ? { databaseUrl } : {}),
           connections: 64,
           entryBytes: 1024,
+          seconds,
+        }),
+      );
+    }
+    if (only.has('registration')) {
+      // Signed asset registrations (1 KB of metadata, 64 in flight, durable, with receipts): through
+      // the node's pipeline in-process, with signatures checked on the main thread and off it
+      // (verify-pool.ts), then over HTTP to a `cinnabar serve` process.
+      for (const offThreadVerify of [false, true]) {
+        const databaseUrl = await databaseFor(backend);
+        record(
+          'registration',
+          await registrationInProcess({
+            backend,
+            ...(databaseUrl ? { databaseUrl } : {}),
+            concurrency: 64,
+            seconds,
+            offThreadVerify,
+          }),
+        );
+      }
+      const databaseUrl = await databaseFor(backend);
+      record(
+        'registration',
+        await registrationHttp({
+          backend,
+          ...(databaseUrl ? { databaseUrl } : {}),
+          concurrency: 64,
           seconds,
         }),
       );

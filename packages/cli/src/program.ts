@@ -1,8 +1,11 @@
 import { Command, Option } from 'commander';
 import { idCommand } from './commands/id.js';
 import { initCommand } from './commands/init.js';
+import { logTailCommand } from './commands/log-tail.js';
 import { logVerifyCommand } from './commands/log-verify.js';
+import { registerCommand } from './commands/register.js';
 import { serveCommand } from './commands/serve.js';
+import { showCommand } from './commands/show.js';
 import { verifyCommand } from './commands/verify.js';
 
 /** Where the CLI writes, so tests can run the real parser in-process. */
@@ -28,8 +31,11 @@ export function buildProgram(io: CliIo): Command {
   program.addCommand(initCommand(io));
   program.addCommand(serveCommand(io));
   program.addCommand(verifyCommand(io));
+  program.addCommand(registerCommand(io));
+  program.addCommand(showCommand(io));
   const log = new Command('log').description('inspect and verify a Cinnabar log');
   log.addCommand(logVerifyCommand(io));
+  log.addCommand(logTailCommand(io));
   program.addCommand(log);
   const id = idCommand(io);
   program.addCommand(id);

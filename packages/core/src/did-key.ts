@@ -101,6 +101,11 @@ function readVarint(bytes: Uint8Array): { value: number; length: number } | stri
   return 'multicodec varint is truncated or longer than 9 bytes';
 }
 
+/** How many DIDs publicKeyFromDidKey remembers as valid (decoding a point costs a square root). */
+const DID_KEY_CACHE_SIZE = 4096;
+/** Valid DIDs and their keys, least recently used first. */
+const validDids = new Map<string, Uint8Array>();
+
 /**
  * The Ed25519 public key a did:key names. Strict: `did` must be exactly "did:key:z" followed by
  * the base58btc encoding of 0xed 0x01 and a 32-byte canonical Ed25519 point of large order. Throws
@@ -109,6 +114,13 @@ function readVarint(bytes: Uint8Array): { value: number; length: number } | stri
  */
 export function publicKeyFromDidKey(did: string): Uint8Array {
   if (typeof did !== 'string') throw malformedDid(`a DID must be a string, got ${typeof did}`);
+  const known = validDids.get(did);
+  if (known !== undefined) {
+    // Map order is insertion order: moving a hit to the end makes eviction least-recently-used.
+    validDids.delete(did);
+    validDids.set(did, known);
+    return Uint8Array.from(known);
+  }
   if (/\s/.test(did)) throw malformedDid(`DID ${shown(did)} contains whitespace`);
   if (!did.startsWith('did:')) throw malformedDid(`${shown(did)} is not a DID: it must start with "did:"`);
   if (!did.startsWith(DID_KEY_PREFIX)) {
@@ -167,6 +179,8 @@ export function publicKeyFromDidKey(did: string): Uint8Array {
   }
   const problem = checkPublicKey(key);
   if (problem !== undefined) throw malformedDid(`did:key ${shown(did)}: ${problem}`);
+  validDids.set(did, Uint8Array.from(key));
+  if (validDids.size > DID_KEY_CACHE_SIZE) validDids.delete(validDids.keys().next().value!);
   return Uint8Array.from(key);
 }
 

@@ -21,6 +21,7 @@ import { base64Decode, base64Encode } from './base64.js';
 import { utf8Encode } from './bytes.js';
 import { parseCid } from './cid.js';
 import { didKeyFromPublicKey, publicKeyFromDidKey } from './did-key.js';
+import { verifyEd25519 } from './ed25519-verify.js';
 import { CinnabarError } from './errors.js';
 
 /** The authentication scheme (RFC 9110 §11.1); matched without regard to case. */
@@ -254,8 +255,7 @@ export function verifyUploadAuthorization(
   try {
     const publicKey = publicKeyFromDidKey(auth.did);
     const sig = base64Decode(auth.sig);
-    if (sig.length === 64 && ed25519.verify(sig, uploadSigningInput(auth), publicKey, { zip215: false }))
-      return { ok: true };
+    if (sig.length === 64 && verifyEd25519(sig, uploadSigningInput(auth), publicKey)) return { ok: true };
   } catch {
     // Falls through: a field that does not parse cannot have been signed.
   }

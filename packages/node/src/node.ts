@@ -14,7 +14,9 @@ import { DATA_DIR_DEFAULTS, type DataDirOptions, initDataDir } from './data-dir.
 import { buildApp } from './http/app.js';
 import { LogReader } from './http/log-reader.js';
 import { ProblemError } from './http/problems.js';
+import { storedBlobFacts } from './ledger/accept.js';
 import { NodeLedger } from './ledger/node-ledger.js';
+import { verifyTransactionOffThread } from './ledger/verify-pool.js';
 import { loadLogState } from './log/log-state.js';
 import { nodeNoteSigner } from './log/node-signer.js';
 import { Sequencer, type SequencerOptions } from './log/sequencer.js';
@@ -107,17 +109,9 @@ export async function startNode(options: Partial<NodeOptions> = {}): Promise<Run
       ledger: {
         tx: {
           submit: (entry, submission) => running().submit(entry, submission),
-          blobFacts: async (cid) => {
-            const [size, inspection] = await Promise.all([blobs.size(cid), blobs.getInspection(cid)]);
-            if (size === undefined || !inspection) return undefined;
-            const phash = inspection.image?.perceptualHash;
-            const geometry = inspection.model?.geometryHash;
-            return {
-              size,
-              mediaType: inspection.mediaType,
-              media: { ...(phash ? { phash } : {}), ...(geometry ? { geometry } : {}) },
-            };
-          },
+          blobFacts: storedBlobFacts(blobs),
+          // Ed25519 checks run on libuv's thread pool, off the event loop.
+          verify: verifyTransactionOffThread,
           maxClockSkewMs: opts.maxClockSkewMs,
         },
         reads: storage,

@@ -7,6 +7,7 @@ import {
   generateIdentity,
   inspectKeyFile,
   MAX_KEY_FILE_BYTES,
+  type OpenedKeyFile,
   openKeyFile,
 } from '@cinnabar/core';
 import { Command, Option } from 'commander';
@@ -28,7 +29,7 @@ ${ID_DEFAULTS.passphraseEnv}, never from a command-line argument: arguments are 
 user of the machine (ps, /proc/PID/cmdline) and are kept in shell history. A single final newline
 in the passphrase file is ignored.`;
 
-const passphraseFileOption = () =>
+export const passphraseFileOption = () =>
   new Option(
     '--passphrase-file <file>',
     `read the passphrase from FILE (else from $${ID_DEFAULTS.passphraseEnv}; there is no --passphrase, see below)`,
@@ -49,6 +50,36 @@ async function readPassphrase(file: string | undefined): Promise<string | undefi
   const text = (await readFile(file, 'utf8')).replace(/\r?\n$/, '');
   if (text === '') throw new Error(`passphrase file ${file} is empty`);
   return text;
+}
+
+/**
+ * Opens the identity key file at `path`; an encrypted one with the passphrase from
+ * --passphrase-file (`passphraseFile`) or the environment. Says what to do when it cannot.
+ */
+export async function loadKeyFile(
+  path: string,
+  passphraseFile: string | undefined,
+): Promise<OpenedKeyFile & { file: string }> {
+  const file = resolve(path);
+  const info = await stat(file).catch((error: NodeJS.ErrnoException) => {
+    throw new Error(
+      error.code === 'ENOENT'
+        ? `there is no key file ${file}: create one with \`cinnabar id new --name NAME\`, or choose one with --key`
+        : `cannot read the key file ${file}: ${error.message}`,
+    );
+  });
+  if (info.size > MAX_KEY_FILE_BYTES) {
+    throw new Error(`${file} is ${info.size} bytes, too large for a key file`);
+  }
+  const text = await readFile(file);
+  const encrypted = inspectKeyFile(text).encrypted;
+  const passphrase = encrypted ? await readPassphrase(passphraseFile) : undefined;
+  if (encrypted && passphrase === undefined) {
+    throw new Error(
+      `the key file ${file} is encrypted: give its passphrase with --passphrase-file FILE or $${ID_DEFAULTS.passphraseEnv}`,
+    );
+  }
+  return { ...(await openKeyFile(text, passphrase)), file };
 }
 
 /**

@@ -7,6 +7,7 @@ import { ed25519 } from '@noble/curves/ed25519.js';
 import { base64Decode, base64Encode } from '../base64.js';
 import { concatBytes, hexEncode, utf8Decode, utf8Encode } from '../bytes.js';
 import { didKeyFromPublicKey, publicKeyFromDidKey } from '../did-key.js';
+import { verifyEd25519 } from '../ed25519-verify.js';
 import { CinnabarError } from '../errors.js';
 import { sha256 } from '../hash.js';
 import { canonicalBytes, isCanonical, type JsonValue, parseJsonStrict } from '../jcs.js';
@@ -155,15 +156,27 @@ function decodeUtf8(bytes: Uint8Array): string {
   }
 }
 
-/** Whether `sig` is the actor's signature over the transaction (false, never a throw, for a bad one). */
-export function verifyTransaction(signed: SignedTransaction): boolean {
+/**
+ * What verifyTransaction checks, for a verifier elsewhere (say, off the main thread): the actor's
+ * public key, the signature and the bytes signed. Undefined where the actor or sig does not parse:
+ * the transaction is then not validly signed.
+ */
+export function transactionSignature(
+  signed: SignedTransaction,
+): { publicKey: Uint8Array; signature: Uint8Array; message: Uint8Array } | undefined {
   try {
     const publicKey = publicKeyFromDidKey(signed.actor);
-    const sig = base64Decode(signed.sig);
-    return ed25519.verify(sig, transactionSigningInput(signed), publicKey, { zip215: false });
+    const signature = base64Decode(signed.sig);
+    return { publicKey, signature, message: transactionSigningInput(signed) };
   } catch {
-    return false;
+    return undefined;
   }
+}
+
+/** Whether `sig` is the actor's signature over the transaction (false, never a throw, for a bad one). */
+export function verifyTransaction(signed: SignedTransaction): boolean {
+  const parts = transactionSignature(signed);
+  return parts !== undefined && verifyEd25519(parts.signature, parts.message, parts.publicKey);
 }
 
 /**

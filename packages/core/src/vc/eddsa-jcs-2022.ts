@@ -20,6 +20,7 @@ import { ed25519 } from '@noble/curves/ed25519.js';
 import { base58btcDecode, base58btcEncode } from '../base58.js';
 import { concatBytes } from '../bytes.js';
 import { publicKeyFromVerificationMethodId } from '../did-key.js';
+import { verifyEd25519 } from '../ed25519-verify.js';
 import { CinnabarError, type CoreErrorCode } from '../errors.js';
 import { sha256 } from '../hash.js';
 import { canonicalBytes, canonicalize, parseJsonStrict } from '../jcs.js';
@@ -344,7 +345,7 @@ export function verifyDocument(securedDocument: unknown, options: VerifyOptions 
     );
   }
   try {
-    return ed25519.verify(signature, hashData(proofOptions, unsecured), publicKey, { zip215: false });
+    return verifyEd25519(signature, hashData(proofOptions, unsecured), publicKey);
   } catch {
     return false;
   }

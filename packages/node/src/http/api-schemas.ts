@@ -88,12 +88,27 @@ export const IdentityRecordSchema = Type.Object({
     maximum: Number.MAX_SAFE_INTEGER,
     description: "The sequence number of the identity's last accepted transaction",
   }),
-  roles: Type.Array(Type.Object({ role: RoleSchema, credential: Type.String() }), {
-    description: 'Roles held through unrevoked role credentials (the operator holds every role besides)',
-  }),
-  realName: Type.Array(Type.Object({ credential: Type.String(), validUntil: Type.Optional(Type.String()) }), {
-    description: 'Unrevoked real-name credentials about this identity',
-  }),
+  roles: Type.Array(
+    Type.Object({
+      role: RoleSchema,
+      credential: Type.String(),
+      validFrom: Type.String(),
+      validUntil: Type.Optional(Type.String()),
+    }),
+    {
+      description: 'Roles held through unrevoked role credentials (the operator holds every role besides)',
+    },
+  ),
+  realName: Type.Array(
+    Type.Object({
+      credential: Type.String(),
+      validFrom: Type.String(),
+      validUntil: Type.Optional(Type.String()),
+    }),
+    {
+      description: 'Unrevoked real-name credentials about this identity',
+    },
+  ),
   registered: LogRefSchema,
   lastTx: LogRefSchema,
 });

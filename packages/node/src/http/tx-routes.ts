@@ -1,69 +1,17 @@
-import {
-  type AssetRegister,
-  CinnabarError,
-  decodeTransaction,
-  MAX_ENTRY_SIZE,
-  makeReceipt,
-  prepareTransaction,
-  type Receipt,
-  type Rejection,
-  type SignedTransaction,
-  transactionId,
-  verifyTransaction,
-} from '@cinnabar/core';
+import { MAX_ENTRY_SIZE } from '@cinnabar/core';
 import type { FastifyInstance } from 'fastify';
-import type { LedgerResult, MediaFingerprint, Submission } from '../ledger/node-ledger.js';
-import { TransactionRejectedError } from '../ledger/node-ledger.js';
-import type { Appended } from '../log/sequencer.js';
-import type { LogReader } from './log-reader.js';
-import { type ProblemCode, ProblemError } from './problems.js';
+import { type AcceptOptions, acceptTransaction } from '../ledger/accept.js';
+import { ProblemError } from './problems.js';
 
-/** What the node knows of stored bytes: their size, media type and fingerprints. */
-export interface BlobFacts {
-  size: number;
-  mediaType: string;
-  media: MediaFingerprint;
-}
+export type { BlobFacts, TxAccepted } from '../ledger/accept.js';
 
-export interface TxRoutesOptions {
-  reader: LogReader;
-  vkey: string;
-  /** Sequences a checked transaction; throws ProblemError('not_sequencer') where another node sequences. */
-  submit: (entry: Uint8Array, submission: Submission) => Promise<Appended>;
-  /** The stored blob with this CID, if any. */
-  blobFacts: (cid: string) => Promise<BlobFacts | undefined>;
-  /** Farthest a transaction's time may be from the node's clock. */
-  maxClockSkewMs: number;
-  now?: () => number;
-}
-
-/** What POST /v1/tx answers for an accepted transaction. */
-export interface TxAccepted {
-  txId: string;
-  index: number;
-  type: string;
-  actor: string;
-  /** The asset, credential or identity it made or changed. */
-  subject: { asset?: string; credential?: string; did?: string };
-  /** Registered assets that look or are shaped like this one ("possible prior work"). */
-  possiblePriorWork?: { asset: string; reason: string; distance: number }[];
-  receipt: Receipt;
-}
-
-function rejected(rejection: Rejection): ProblemError {
-  return new ProblemError(rejection.code as ProblemCode, rejection.message, {
-    extensions: { rule: rejection.rule, ...(rejection.details ? { details: rejection.details } : {}) },
-  });
-}
+export interface TxRoutesOptions extends AcceptOptions {}
 
 /**
- * POST /v1/tx: a signed transaction, as its canonical JSON. Checked in order: the envelope, the
- * signature, the time against the node's clock, the body (schema and state-free rules), the stored
- * bytes for a registration; then sequenced, where the rules run against the state. Answers with a
- * receipt anyone can verify offline.
+ * POST /v1/tx: a signed transaction, as its canonical JSON. Checked and sequenced by
+ * acceptTransaction (ledger/accept.ts); answers 201 with a receipt anyone can verify offline.
  */
 export async function txRoutes(app: FastifyInstance, options: TxRoutesOptions): Promise<void> {
-  const now = options.now ?? Date.now;
   app.addContentTypeParser(
     ['application/json', 'application/cinnabar-tx+json'],
     { parseAs: 'buffer', bodyLimit: MAX_ENTRY_SIZE },
@@ -73,72 +21,6 @@ export async function txRoutes(app: FastifyInstance, options: TxRoutesOptions): 
   app.post('/v1/tx', async (request, reply) => {
     if (!(request.body instanceof Uint8Array))
       throw new ProblemError('unsupported_media_type', 'send the signed transaction as application/json');
-    const entry = new Uint8Array(request.body);
-    let tx: SignedTransaction;
-    try {
-      tx = decodeTransaction(entry);
-    } catch (error) {
-      if (error instanceof CinnabarError) {
-        const code = error.code === 'non_canonical_json' ? 'non_canonical_json' : 'malformed_transaction';
-        throw new ProblemError(code, error.message);
-      }
-      throw error;
-    }
-    if (!verifyTransaction(tx))
-      throw new ProblemError('invalid_signature', `the signature is not ${tx.actor}'s over this transaction`);
-    const skew = Date.parse(tx.time) - now();
-    if (Math.abs(skew) > options.maxClockSkewMs)
-      throw new ProblemError(
-        'transaction_time_skew',
-        `time ${tx.time} is ${Math.round(Math.abs(skew) / 1000)} s ${skew > 0 ? 'ahead of' : 'behind'} this node's clock; the most is ${options.maxClockSkewMs / 1000} s`,
-      );
-    const prepared = prepareTransaction(tx);
-    if (!prepared.ok) throw rejected(prepared);
-
-    let media: MediaFingerprint | undefined;
-    if (prepared.type === 'asset.register') {
-      const body = tx.body as AssetRegister;
-      const blob = await options.blobFacts(body.cid);
-      if (!blob)
-        throw new ProblemError('blob_required', `this node stores no blob ${body.cid}; upload it first`);
-      if (blob.size !== body.size)
-        throw new ProblemError(
-          'blob_size_mismatch',
-          `the bytes of ${body.cid} are ${blob.size} long, not ${body.size}`,
-        );
-      if (blob.mediaType !== body.mediaType)
-        throw new ProblemError(
-          'media_type_mismatch',
-          `the bytes of ${body.cid} are ${blob.mediaType} by their content, not ${body.mediaType}`,
-        );
-      media = blob.media;
-    }
-
-    const txId = transactionId(entry);
-    let appended: Appended;
-    try {
-      appended = await options.submit(entry, media ? { prepared, txId, media } : { prepared, txId });
-    } catch (error) {
-      if (error instanceof TransactionRejectedError) throw rejected(error.rejection);
-      throw error;
-    }
-    const result = appended.result as LedgerResult;
-    if (!result.applied) throw rejected(result.rejection); // not reached: submissions are refused, not logged
-    const { index, checkpoint } = appended;
-    const proof = await options.reader.inclusionProof(index, checkpoint.size);
-    const receipt = makeReceipt({ index, entry, checkpoint: checkpoint.note, proof, vkey: options.vkey });
-    const body: TxAccepted = {
-      txId,
-      index,
-      type: tx.type,
-      actor: tx.actor,
-      subject: result.acceptance.subject,
-      receipt,
-    };
-    const asset = result.acceptance.subject.asset;
-    const marks = result.marks.filter((m) => m.asset === asset);
-    if (marks.length > 0)
-      body.possiblePriorWork = marks.map((m) => ({ asset: m.other, reason: m.reason, distance: m.distance }));
-    return reply.code(201).send(body);
+    return reply.code(201).send(await acceptTransaction(new Uint8Array(request.body), options));
   });
 }

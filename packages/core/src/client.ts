@@ -1,0 +1,587 @@
+/**
+ * CinnabarClient: a typed client of a node's HTTP API (/v1/ and /log/), with nothing but `fetch`, so
+ * the CLI and the web app share it. Every answer is read with a bound on its size; a non-2xx answer
+ * throws CinnabarApiError carrying the node's RFC 9457 problem (its stable `code`, and extension
+ * members such as `rule`, `details` or `errors`).
+ */
+import { base64Decode } from './base64.js';
+import { concatBytes, utf8Decode } from './bytes.js';
+import { parseJsonStrict } from './jcs.js';
+import type {
+  AssetRecord,
+  AssetRevisionRecord,
+  CredentialRecord,
+  IdentityRecord,
+  LedgerRecord,
+} from './ledger/records.js';
+import { MAX_NOTE_SIZE } from './note.js';
+import type { Receipt } from './receipt.js';
+import { decodeEntryBundle, entryBundlePath, entryBundleWidth, MAX_ENTRY_SIZE, TILE_WIDTH } from './tiles.js';
+import { encodeTransaction, type SignedTransaction } from './tx/transaction.js';
+
+export interface CinnabarClientOptions {
+  /** The node's base URL, e.g. http://localhost:7470/ (a missing trailing slash is added). */
+  baseUrl: string;
+  /** The fetch to use (default: the global one). */
+  fetch?: typeof fetch;
+  /** Largest JSON answer read, in bytes; a longer one is refused unread (default 4 MiB). */
+  maxJsonBytes?: number;
+}
+
+export const CINNABAR_CLIENT_DEFAULTS = Object.freeze({
+  maxJsonBytes: 4 * 1024 * 1024,
+  /** A problem body is small; more than this is not read. */
+  maxProblemBytes: 64 * 1024,
+});
+
+// ---------------------------------------------------------------------------------------------
+// The node's answers
+
+/** An identity as GET /v1/identities/:did shows it. */
+export interface IdentityView extends IdentityRecord {
+  /** Whether this identity is the ledger's operator. */
+  isOperator: boolean;
+}
+
+/** A "possible prior work" mark: another registered asset that looks or is shaped like this one. */
+export interface PriorWorkMark {
+  asset: string;
+  /** What matched: 'geometry' (same mesh) or 'perceptual-hash' (a near-identical image). */
+  reason: string;
+  /** 0 for identical geometry; the Hamming distance of the perceptual hashes otherwise. */
+  distance: number;
+}
+
+/** A mark as the asset view shows it: with which of the two came first, and the other's title. */
+export interface PriorWorkView extends PriorWorkMark {
+  registeredEarlier: boolean;
+  title?: string;
+  owner?: string;
+}
+
+/** An asset as GET /v1/assets/:id shows it: its record and its "possible prior work". */
+export interface AssetView extends AssetRecord {
+  possiblePriorWork: PriorWorkView[];
+}
+
+export interface AssetRevisions {
+  asset: string;
+  /** Revision 0 (the registration) first. */
+  revisions: AssetRevisionRecord[];
+}
+
+/** GET /v1/assets: one page, newest first. */
+export interface AssetPage {
+  items: AssetRecord[];
+  /** Pass as `cursor` for the next page; null on the last one. */
+  nextCursor: string | null;
+}
+
+export interface AssetQuery {
+  /** The owner's did:key. */
+  owner?: string;
+  /** Words in the title, description or creators. */
+  q?: string;
+  /** A media type, or a prefix such as "model/". */
+  media?: string;
+  /** nextCursor of the previous page. */
+  cursor?: string;
+  /** Page size, 1 to 100 (the node's default is 20). */
+  limit?: number;
+}
+
+/** GET /v1/entries/:index: an entry and its inclusion proof in the latest checkpoint. */
+export interface LogEntryView {
+  index: number;
+  /** Standard base64 of the entry bytes. */
+  entry: string;
+  leafHash: string;
+  /** The tree size the proof is for. */
+  size: number;
+  proof: string[];
+  checkpoint: string;
+  tlogProof: string;
+}
+
+/** POST /v1/tx: an accepted transaction and its receipt. */
+export interface TxAccepted {
+  txId: string;
+  index: number;
+  type: string;
+  actor: string;
+  /** The asset, credential or identity it made or changed. */
+  subject: { asset?: string; credential?: string; did?: string };
+  /** Registered assets that look or are shaped like this one. */
+  possiblePriorWork?: PriorWorkMark[];
+  receipt: Receipt;
+}
+
+export interface InspectionIssue {
+  code: string;
+  message: string;
+  pointer?: string;
+  offset?: number;
+}
+
+/** What the node found when it inspected uploaded bytes (packages/node/src/media/inspect.ts). */
+export interface BlobInspection {
+  mediaType: string;
+  kind: 'model' | 'image' | 'video' | 'audio' | 'other';
+  ok: boolean;
+  errors: InspectionIssue[];
+  warnings: InspectionIssue[];
+  model?: {
+    meshes: number;
+    primitives: number;
+    triangles: number;
+    vertices: number;
+    materials: number;
+    textures: number;
+    bounds: { min: [number, number, number]; max: [number, number, number] } | null;
+    geometryHash: string;
+  };
+  image?: { width: number; height: number; perceptualHash?: string };
+}
+
+/** PUT /v1/blobs: the stored blob and the media type the node inspected it to be. */
+export interface BlobUploaded {
+  cid: string;
+  size: number;
+  mediaType: string;
+  inspection: BlobInspection;
+  /** false when the node already stored these bytes. */
+  created: boolean;
+}
+
+export interface UploadBlobOptions {
+  /** The bytes (the way to upload from a browser: fetch cannot stream a request body over HTTP/1.1 there). */
+  bytes?: Uint8Array;
+  /** Or a stream of exactly `size` bytes (Node: Readable.toWeb(createReadStream(path))). */
+  stream?: ReadableStream<Uint8Array>;
+  cid: string;
+  size: number;
+  /** The Authorization header value (signUploadAuthorization). */
+  authorization: string;
+  /** Called as bytes are handed to the network (for `bytes`, once, when the upload is answered). */
+  onProgress?: (sent: number, size: number) => void;
+  signal?: AbortSignal;
+}
+
+/** An RFC 9457 problem body as the node sends it. */
+export interface ProblemDetails {
+  type?: string;
+  title?: string;
+  status: number;
+  /** The stable code (docs/errors.md), e.g. rights_conflict. */
+  code: string;
+  detail?: string;
+  requestId?: string;
+  /** Extension members, e.g. `rule` and `details` of a refused transaction, `errors` of malformed media. */
+  [extension: string]: unknown;
+}
+
+/**
+ * Any failure of a client call. `status` is the HTTP status (0 when no answer came), `code` the
+ * problem's code, or 'fetch_failed' (no answer: the node is unreachable, the connection broke) or
+ * 'malformed_response' (an answer that is too long or not the JSON expected).
+ */
+export class CinnabarApiError extends Error {
+  override name = 'CinnabarApiError';
+  readonly status: number;
+  readonly code: string;
+  readonly detail: string | undefined;
+  /** The whole problem body, when the node sent one. */
+  readonly problem: ProblemDetails | undefined;
+
+  constructor(
+    init: { status: number; code: string; message: string; detail?: string; problem?: ProblemDetails },
+    options?: { cause?: unknown },
+  ) {
+    super(init.message, options);
+    this.status = init.status;
+    this.code = init.code;
+    this.detail = init.detail;
+    this.problem = init.problem;
+  }
+}
+
+/** Whether `error` is a CinnabarApiError, with the given code if one is passed. */
+export function isCinnabarApiError(error: unknown, code?: string): error is CinnabarApiError {
+  return error instanceof CinnabarApiError && (code === undefined || error.code === code);
+}
+
+// ---------------------------------------------------------------------------------------------
+
+const JSON_TYPE = 'application/json';
+
+export class CinnabarClient {
+  readonly baseUrl: string;
+  private readonly fetchFn: typeof fetch;
+  private readonly maxJsonBytes: number;
+
+  constructor(options: CinnabarClientOptions) {
+    const base = new URL(options.baseUrl); // throws a TypeError on a malformed URL
+    if (base.protocol !== 'http:' && base.protocol !== 'https:')
+      throw new TypeError(`the node URL must be http: or https:, not ${base.protocol}`);
+    if (base.search || base.hash) throw new TypeError('the node URL must not have a query or fragment');
+    this.baseUrl = base.href.endsWith('/') ? base.href : `${base.href}/`;
+    const given = options.fetch;
+    // Call the global fetch unbound from `this` (browsers reject fetch called on another object).
+    this.fetchFn = given ?? ((input, init) => globalThis.fetch(input, init));
+    const max = options.maxJsonBytes ?? CINNABAR_CLIENT_DEFAULTS.maxJsonBytes;
+    if (!Number.isSafeInteger(max) || max < 1)
+      throw new RangeError('maxJsonBytes must be a positive integer');
+    this.maxJsonBytes = max;
+  }
+
+  /** GET /v1/ledger: the ledger's name, operator and policy. */
+  ledger(): Promise<LedgerRecord> {
+    return this.getJson<LedgerRecord>('v1/ledger');
+  }
+
+  /** GET /v1/identities/:did; undefined if the DID is not registered. */
+  identity(did: string): Promise<IdentityView | undefined> {
+    return this.lookup<IdentityView>(`v1/identities/${encodeURIComponent(did)}`, 'identity_not_found');
+  }
+
+  /** The sequence number the identity's next transaction must carry: its last one + 1 (1 if unregistered). */
+  async nextSeq(did: string): Promise<number> {
+    const identity = await this.identity(did);
+    return identity === undefined ? 1 : identity.seq + 1;
+  }
+
+  /** GET /v1/credentials/:id; undefined if there is no such credential. */
+  credential(id: string): Promise<CredentialRecord | undefined> {
+    return this.lookup<CredentialRecord>(`v1/credentials/${encodeURIComponent(id)}`, 'credential_not_found');
+  }
+
+  /** GET /v1/assets/:id, with its possible prior work; undefined if there is no such asset. */
+  asset(id: string): Promise<AssetView | undefined> {
+    return this.lookup<AssetView>(`v1/assets/${encodeURIComponent(id)}`, 'asset_not_found');
+  }
+
+  /** GET /v1/assets/:id/revisions; undefined if there is no such asset. */
+  async assetRevisions(id: string): Promise<AssetRevisions | undefined> {
+    return this.lookup<AssetRevisions>(`v1/assets/${encodeURIComponent(id)}/revisions`, 'asset_not_found');
+  }
+
+  /** GET /v1/assets: one page of assets, newest first, filtered by the query. */
+  assets(query: AssetQuery = {}): Promise<AssetPage> {
+    const params = new URLSearchParams();
+    for (const name of ['owner', 'q', 'media', 'cursor', 'limit'] as const) {
+      const value = query[name];
+      if (value !== undefined) params.set(name, String(value));
+    }
+    const search = params.toString();
+    return this.getJson<AssetPage>(`v1/assets${search ? `?${search}` : ''}`);
+  }
+
+  /** The asset registered for the bytes with this CID (GET /v1/assets?cid=), if any. */
+  async assetByCid(cid: string): Promise<AssetView | undefined> {
+    const page = await this.getJson<{ items: AssetView[] }>(`v1/assets?cid=${encodeURIComponent(cid)}`);
+    return page.items[0];
+  }
+
+  /** GET /v1/entries/:index: the entry (base64) with its inclusion proof in the latest checkpoint. */
+  entry(index: number): Promise<LogEntryView> {
+    checkIndex(index, 'index');
+    return this.getJson<LogEntryView>(`v1/entries/${index}`);
+  }
+
+  /** GET /log/checkpoint: the signed checkpoint note, as text (its signature is not checked here). */
+  async checkpoint(): Promise<string> {
+    return utf8Decode(await this.getBytes('log/checkpoint', MAX_NOTE_SIZE, { cache: 'no-cache' }));
+  }
+
+  /** GET /log/vkey: the log's verifier key as the node serves it (not a trust anchor). */
+  async vkey(): Promise<string> {
+    return utf8Decode(await this.getBytes('log/vkey', 4096)).trim();
+  }
+
+  /**
+   * Entries `start` up to `end` (exclusive) of a tree of `treeSize` entries, read from the C2SP
+   * tlog-tiles entry bundles (256 entries a request). Not checked against any checkpoint: see
+   * LogVerifier for that.
+   */
+  async logEntries(start: number, end: number, treeSize: number): Promise<Uint8Array[]> {
+    checkIndex(start, 'start');
+    checkIndex(end, 'end');
+    checkIndex(treeSize, 'treeSize');
+    if (start > end || end > treeSize)
+      throw new RangeError(`need start <= end <= treeSize; got ${start}, ${end}, ${treeSize}`);
+    const out: Uint8Array[] = [];
+    for (let bundle = Math.floor(start / TILE_WIDTH); bundle * TILE_WIDTH < end; bundle++) {
+      const width = entryBundleWidth(bundle, treeSize);
+      const bytes = await this.getBytes(
+        `log/${entryBundlePath(bundle, width)}`,
+        width * (2 + MAX_ENTRY_SIZE),
+      );
+      let entries: Uint8Array[];
+      try {
+        entries = decodeEntryBundle(bytes, width);
+      } catch (error) {
+        throw malformedResponse(`entry bundle ${bundle}: ${messageOf(error)}`, error);
+      }
+      const first = bundle * TILE_WIDTH;
+      for (let i = Math.max(start, first); i < Math.min(end, first + width); i++)
+        out.push(entries[i - first]!);
+    }
+    return out;
+  }
+
+  /** POST /v1/tx: submit a signed transaction; resolves with its index and receipt. */
+  submit(signed: SignedTransaction): Promise<TxAccepted> {
+    const entry = encodeTransaction(signed);
+    return this.requestJson<TxAccepted>('POST', 'v1/tx', {
+      body: asBody(entry),
+      headers: { 'content-type': JSON_TYPE },
+    });
+  }
+
+  /**
+   * PUT /v1/blobs: upload bytes (or a stream of them) with a signed upload authorization. Resolves
+   * with the media type the node inspected the bytes to be, which a registration must state.
+   */
+  async uploadBlob(options: UploadBlobOptions): Promise<BlobUploaded> {
+    const { cid, size, authorization, onProgress } = options;
+    checkIndex(size, 'size');
+    if ((options.bytes === undefined) === (options.stream === undefined))
+      throw new TypeError('uploadBlob: give exactly one of bytes and stream');
+    const headers: Record<string, string> = {
+      authorization,
+      'content-type': 'application/octet-stream',
+    };
+    let body: BodyInit;
+    let streaming = false;
+    if (options.bytes !== undefined) {
+      if (options.bytes.length !== size)
+        throw new RangeError(`uploadBlob: ${options.bytes.length} bytes given for a size of ${size}`);
+      body = asBody(options.bytes);
+    } else {
+      // A stream has no length fetch could know: the node needs it (it refuses chunked uploads).
+      headers['content-length'] = String(size);
+      body = onProgress ? options.stream!.pipeThrough(progressCounter(size, onProgress)) : options.stream!;
+      streaming = true;
+    }
+    const uploaded = await this.requestJson<Omit<BlobUploaded, 'created'>>(
+      'PUT',
+      'v1/blobs',
+      {
+        body,
+        headers,
+        ...(streaming ? { duplex: 'half' } : {}),
+        ...(options.signal ? { signal: options.signal } : {}),
+      },
+      (status) => status === 201,
+    );
+    if (uploaded.cid !== cid || uploaded.size !== size)
+      throw malformedResponse(
+        `PUT ${this.baseUrl}v1/blobs: the node stored ${String(uploaded.cid)} (${String(uploaded.size)} bytes), not ${cid} (${size} bytes)`,
+      );
+    if (!streaming) onProgress?.(size, size);
+    return uploaded as BlobUploaded;
+  }
+
+  /** Where the node serves the bytes of `cid` (GET /v1/blobs/:cid). */
+  blobUrl(cid: string): string {
+    return `${this.baseUrl}v1/blobs/${encodeURIComponent(cid)}`;
+  }
+
+  // -------------------------------------------------------------------------------------------
+
+  private getJson<T>(path: string): Promise<T> {
+    return this.requestJson<T>('GET', path, {});
+  }
+
+  /** GET, with undefined for a 404 whose problem code is `notFound` (a 404 for another reason throws). */
+  private async lookup<T>(path: string, notFound: string): Promise<T | undefined> {
+    try {
+      return await this.getJson<T>(path);
+    } catch (error) {
+      if (error instanceof CinnabarApiError && error.status === 404 && error.code === notFound)
+        return undefined;
+      throw error;
+    }
+  }
+
+  /**
+   * Send a request and parse its JSON answer. `created` receives the status of a 2xx answer, for
+   * callers that want to know (uploadBlob: 201 new, 200 already stored).
+   */
+  private async requestJson<T>(
+    method: string,
+    path: string,
+    init: RequestInit & { duplex?: 'half' },
+    created?: (status: number) => boolean,
+  ): Promise<T> {
+    const response = await this.send(method, path, {
+      ...init,
+      headers: { accept: JSON_TYPE, ...(init.headers as Record<string, string> | undefined) },
+    });
+    const url = this.baseUrl + path;
+    const bytes = await readBody(response, this.maxJsonBytes, `${method} ${url}`);
+    let value: unknown;
+    try {
+      value = parseJsonStrict(bytes, { maxBytes: this.maxJsonBytes, maxDepth: 64 });
+    } catch (error) {
+      throw malformedResponse(`${method} ${url}: the answer is not JSON: ${messageOf(error)}`, error);
+    }
+    if (typeof value !== 'object' || value === null || Array.isArray(value))
+      throw malformedResponse(`${method} ${url}: the answer is not a JSON object`);
+    if (created) (value as { created?: boolean }).created = created(response.status);
+    return value as T;
+  }
+
+  private async getBytes(path: string, limit: number, init: RequestInit = {}): Promise<Uint8Array> {
+    const response = await this.send('GET', path, init);
+    return readBody(response, limit, `GET ${this.baseUrl}${path}`);
+  }
+
+  /** fetch, mapping a failure to fetch_failed and a non-2xx answer to its problem. */
+  private async send(method: string, path: string, init: RequestInit): Promise<Response> {
+    const url = this.baseUrl + path;
+    let response: Response;
+    try {
+      response = await this.fetchFn(url, { ...init, method });
+    } catch (error) {
+      // undici says only "fetch failed"; the reason (ECONNREFUSED, a DNS failure) is its cause.
+      const cause = (error as { cause?: { code?: unknown; message?: unknown } } | undefined)?.cause;
+      const reason =
+        typeof cause?.code === 'string'
+          ? cause.code
+          : typeof cause?.message === 'string'
+            ? cause.message
+            : undefined;
+      throw new CinnabarApiError(
+        {
+          status: 0,
+          code: 'fetch_failed',
+          message: `${method} ${url} failed: ${messageOf(error)}${reason ? ` (${reason})` : ''}`,
+        },
+        { cause: error },
+      );
+    }
+    if (response.ok) return response;
+    throw await problemError(response, `${method} ${url}`);
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+
+function checkIndex(n: number, name: string): void {
+  if (!Number.isSafeInteger(n) || n < 0)
+    throw new RangeError(`${name} must be a non-negative integer, not ${n}`);
+}
+
+/** Bytes as a fetch body (a view of a SharedArrayBuffer is copied; fetch takes only ArrayBuffer views). */
+function asBody(bytes: Uint8Array): BodyInit {
+  return bytes.buffer instanceof ArrayBuffer ? (bytes as Uint8Array<ArrayBuffer>) : new Uint8Array(bytes);
+}
+
+function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+function malformedResponse(message: string, cause?: unknown): CinnabarApiError {
+  return new CinnabarApiError(
+    { status: 0, code: 'malformed_response', message },
+    cause === undefined ? undefined : { cause },
+  );
+}
+
+/** The error for a non-2xx answer: its problem body if it sent one, else its status. */
+async function problemError(response: Response, what: string): Promise<CinnabarApiError> {
+  const status = response.status;
+  let problem: ProblemDetails | undefined;
+  try {
+    const bytes = await readBody(response, CINNABAR_CLIENT_DEFAULTS.maxProblemBytes, what);
+    const value = parseJsonStrict(bytes, {
+      maxBytes: CINNABAR_CLIENT_DEFAULTS.maxProblemBytes,
+      maxDepth: 16,
+    });
+    if (
+      typeof value === 'object' &&
+      value !== null &&
+      !Array.isArray(value) &&
+      typeof (value as { code?: unknown }).code === 'string'
+    )
+      problem = { ...(value as ProblemDetails), status };
+  } catch {
+    // Not a problem body (a proxy's HTML page, a truncated answer): the status is all there is.
+  }
+  if (!problem) {
+    await response.body?.cancel().catch(() => {});
+    return new CinnabarApiError({
+      status,
+      code: `http_${status}`,
+      message: `${what}: HTTP ${status} ${response.statusText}`.trimEnd(),
+    });
+  }
+  const detail = typeof problem.detail === 'string' ? problem.detail : undefined;
+  const title = typeof problem.title === 'string' ? problem.title : `HTTP ${status}`;
+  return new CinnabarApiError({
+    status,
+    code: problem.code,
+    message: `${problem.code}: ${detail ?? title}`,
+    ...(detail === undefined ? {} : { detail }),
+    problem,
+  });
+}
+
+/** The body of `response`, refusing one longer than `limit` bytes without reading it all. */
+async function readBody(response: Response, limit: number, what: string): Promise<Uint8Array> {
+  const tooLong = () => malformedResponse(`${what}: the answer is longer than the ${limit} bytes accepted`);
+  const declared = Number(response.headers.get('content-length') ?? Number.NaN);
+  if (declared > limit) {
+    await response.body?.cancel().catch(() => {});
+    throw tooLong();
+  }
+  try {
+    const body = response.body;
+    if (!body) {
+      const bytes = new Uint8Array(await response.arrayBuffer());
+      if (bytes.length > limit) throw tooLong();
+      return bytes;
+    }
+    const reader = body.getReader();
+    const chunks: Uint8Array[] = [];
+    let total = 0;
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      total += value.length;
+      if (total > limit) {
+        await reader.cancel().catch(() => {});
+        throw tooLong();
+      }
+      chunks.push(value);
+    }
+    return chunks.length === 1 ? chunks[0]! : concatBytes(...chunks);
+  } catch (error) {
+    if (error instanceof CinnabarApiError) throw error;
+    throw new CinnabarApiError(
+      { status: 0, code: 'fetch_failed', message: `${what}: reading the answer failed: ${messageOf(error)}` },
+      { cause: error },
+    );
+  }
+}
+
+/** A pass-through stream that reports how many bytes went by. */
+function progressCounter(
+  size: number,
+  onProgress: (sent: number, size: number) => void,
+): TransformStream<Uint8Array, Uint8Array> {
+  let sent = 0;
+  return new TransformStream({
+    transform(chunk, controller) {
+      sent += chunk.length;
+      onProgress(sent, size);
+      controller.enqueue(chunk);
+    },
+  });
+}
+
+/** The entry bytes of a GET /v1/entries/:index answer. */
+export function entryBytes(view: LogEntryView): Uint8Array {
+  return base64Decode(view.entry);
+}

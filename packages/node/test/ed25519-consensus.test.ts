@@ -1,0 +1,275 @@
+// The node verifies Ed25519 with OpenSSL (node-crypto.ts); anyone replaying the log verifies with
+// core's strict @noble/curves verifier. Both must give the same verdict on every input, or a
+// browser replaying the log would refuse what the node accepted (or the other way round). Checked
+// on the edge cases of "Taming the many EdDSAs" (vectors/ed25519-speccheck.json), on signatures
+// that only the cofactored equation accepts, and on random valid and invalid signatures.
+import assert from 'node:assert/strict';
+import { createPrivateKey, createPublicKey, sign as nodeSign, verify as nodeVerify } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { describe, test } from 'node:test';
+import {
+  base64Encode,
+  concatBytes,
+  decodeTransaction,
+  didKeyFromPublicKey,
+  encodeTransaction,
+  hexDecode,
+  type Transaction,
+  transactionSigningInput,
+  useEd25519Verify,
+  verifyEd25519,
+  verifyEd25519Strict,
+  verifyTransaction,
+} from '@cinnabar/core';
+import { ed25519 } from '@noble/curves/ed25519.js';
+import { sha512 } from '@noble/hashes/sha2.js';
+import fc from 'fast-check';
+import { useNodeCrypto, verifyEd25519Node, verifyEd25519NodeAsync } from '../src/node-crypto.js';
+
+interface SpeccheckCase {
+  case: number;
+  description: string;
+  message: string;
+  publicKey: string;
+  signature: string;
+  strict: boolean;
+  openssl: boolean;
+}
+
+const speccheck = JSON.parse(
+  readFileSync(new URL('./vectors/ed25519-speccheck.json', import.meta.url), 'utf8'),
+) as { source: string; cases: SpeccheckCase[] };
+
+type Point = ReturnType<typeof ed25519.Point.fromBytes>;
+const B = ed25519.Point.BASE;
+/** The order of the base point. */
+const L = 2n ** 252n + 27742317777372353535851937790883648493n;
+const SPKI_ED25519_PREFIX = hexDecode('302a300506032b6570032100');
+const PKCS8_ED25519_PREFIX = hexDecode('302e020100300506032b657004220420');
+
+/** The eight points of order dividing 8 (EIGHT_TORSION in ed25519-speccheck src/main.rs). */
+const TORSION: Point[] = Array.from({ length: 8 }, (_, i) =>
+  ed25519.Point.fromBytes(
+    hexDecode('c7176a703d4dd84fba3c0b760d10670f2a2053fa2c39ccc64ec7fd7792ac03fa'),
+  ).multiply(BigInt(i + 1)),
+);
+
+function le(bytes: Uint8Array): bigint {
+  let n = 0n;
+  for (let i = bytes.length - 1; i >= 0; i--) n = (n << 8n) | BigInt(bytes[i]!);
+  return n;
+}
+
+function leBytes(n: bigint): Uint8Array {
+  const out = new Uint8Array(32);
+  for (let i = 0; i < 32; i++, n >>= 8n) out[i] = Number(n & 0xffn);
+  return out;
+}
+
+const mod = (n: bigint) => ((n % L) + L) % L;
+/** A scalar in [1, L) from 32 random bytes. */
+const scalar = (bytes: Uint8Array) => mod(le(bytes)) || 1n;
+
+/** OpenSSL's own verdict, without the node's checks around it. */
+function opensslVerdict(signature: Uint8Array, message: Uint8Array, publicKey: Uint8Array): boolean {
+  try {
+    const key = createPublicKey({
+      key: Buffer.from(concatBytes(SPKI_ED25519_PREFIX, publicKey)),
+      format: 'der',
+      type: 'spki',
+    });
+    return nodeVerify(null, message, key, signature);
+  } catch {
+    return false;
+  }
+}
+
+/** Every verifier the node has, with the strict verdict: all must agree. */
+async function assertSameVerdict(
+  signature: Uint8Array,
+  message: Uint8Array,
+  publicKey: Uint8Array,
+  what: string,
+): Promise<boolean> {
+  const strict = verifyEd25519Strict(signature, message, publicKey);
+  assert.equal(verifyEd25519Node(signature, message, publicKey), strict, `${what}: node (sync)`);
+  assert.equal(await verifyEd25519NodeAsync(signature, message, publicKey), strict, `${what}: node (async)`);
+  return strict;
+}
+
+/**
+ * A signature by the key A = [a]B + T (T of small order) whose R = [r]B + U (U of small order):
+ * [S]B = [r]B + [k][a]B with S = r + k·a, so R + [k]A - [S]B = U + [k]T is of small order and the
+ * cofactored equation always holds; the cofactorless one holds only when U + [k]T is the identity.
+ */
+function mixedOrderSignature(
+  a: bigint,
+  t: Point,
+  r: bigint,
+  u: Point,
+  message: Uint8Array,
+): { publicKey: Uint8Array; signature: Uint8Array } {
+  const publicKey = B.multiply(a).add(t).toBytes();
+  const R = B.multiply(r).add(u).toBytes();
+  const k = mod(le(sha512(concatBytes(R, publicKey, message))));
+  return { publicKey, signature: concatBytes(R, leBytes(mod(r + k * a))) };
+}
+
+describe('Ed25519: the node gives core strict verdict (consensus)', () => {
+  test(`"Taming the many EdDSAs" edge cases (ed25519-speccheck, ${speccheck.cases.length} vectors)`, async () => {
+    assert.equal(speccheck.cases.length, 12);
+    for (const c of speccheck.cases) {
+      const [m, a, s] = [hexDecode(c.message), hexDecode(c.publicKey), hexDecode(c.signature)];
+      const what = `case ${c.case} (${c.description})`;
+      assert.equal(await assertSameVerdict(s, m, a, what), c.strict, `${what}: strict`);
+      // The recorded OpenSSL verdicts show what the node's checks around OpenSSL are for.
+      assert.equal(opensslVerdict(s, m, a), c.openssl, `${what}: OpenSSL alone`);
+    }
+  });
+
+  test('core refuses as a did:key every key strict verification refuses (speccheck cases 0, 1, 10, 11)', () => {
+    for (const c of speccheck.cases) {
+      const key = hexDecode(c.publicKey);
+      const refused = [0, 1, 10, 11].includes(c.case);
+      if (refused) assert.throws(() => didKeyFromPublicKey(key), `case ${c.case}`);
+      else assert.match(didKeyFromPublicKey(key), /^did:key:z/, `case ${c.case}`);
+    }
+  });
+
+  test('the raw OpenSSL verifier is refused as a replacement: it differs on the known answers', () => {
+    assert.throws(() => useEd25519Verify(opensslVerdict), /known answer/);
+  });
+
+  test('signatures only the cofactored equation accepts (mixed-order A and R): accepted, like noble', async () => {
+    let cofactoredOnly = 0;
+    await fc.assert(
+      fc.asyncProperty(
+        fc.uint8Array({ minLength: 32, maxLength: 32 }),
+        fc.uint8Array({ minLength: 32, maxLength: 32 }),
+        fc.integer({ min: 0, max: 7 }),
+        fc.integer({ min: 0, max: 7 }),
+        fc.uint8Array({ maxLength: 300 }),
+        async (aBytes, rBytes, t, u, message) => {
+          const { publicKey, signature } = mixedOrderSignature(
+            scalar(aBytes),
+            TORSION[t]!,
+            scalar(rBytes),
+            TORSION[u]!,
+            message,
+          );
+          // A small-order key (t = 7 is the identity: A = [a]B) is fine; strict accepts all of these.
+          assert.equal(await assertSameVerdict(signature, message, publicKey, 'cofactored'), true);
+          if (!opensslVerdict(signature, message, publicKey)) cofactoredOnly++;
+        },
+      ),
+      { numRuns: 150 },
+    );
+    assert.ok(cofactoredOnly > 50, `only ${cofactoredOnly} runs needed the cofactored equation`);
+  });
+
+  test('random valid signatures, and every kind of damage to them', async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.uint8Array({ minLength: 32, maxLength: 32 }),
+        fc.uint8Array({ maxLength: 2000 }),
+        fc.nat(),
+        fc.integer({ min: 1, max: 255 }),
+        fc.constantFrom('signature', 'message', 'key', 'S+L', 'R=-0', 'S=0', 'random signature'),
+        async (seed, message, at, xor, damage) => {
+          const publicKey = ed25519.getPublicKey(seed);
+          const key = createPrivateKey({
+            key: Buffer.from(concatBytes(PKCS8_ED25519_PREFIX, seed)),
+            format: 'der',
+            type: 'pkcs8',
+          });
+          const signature = new Uint8Array(nodeSign(null, message, key));
+          assert.equal(await assertSameVerdict(signature, message, publicKey, 'valid'), true);
+          const [s, m, a] = [
+            Uint8Array.from(signature),
+            Uint8Array.from(message),
+            Uint8Array.from(publicKey),
+          ];
+          switch (damage) {
+            case 'signature':
+              s[at % 64] = s[at % 64]! ^ xor;
+              break;
+            case 'message':
+              if (m.length === 0) return;
+              m[at % m.length] = m[at % m.length]! ^ xor;
+              break;
+            case 'key':
+              a[at % 32] = a[at % 32]! ^ xor;
+              break;
+            case 'S+L':
+              s.set(leBytes(le(s.subarray(32)) + L), 32);
+              break;
+            case 'R=-0':
+              s.set(at % 2 ? hexDecode(`01${'00'.repeat(30)}80`) : hexDecode(`ec${'ff'.repeat(31)}`), 0);
+              break;
+            case 'S=0':
+              s.fill(0, 32);
+              break;
+            case 'random signature':
+              s.set(sha512(concatBytes(seed, leBytes(BigInt(at)))));
+              break;
+          }
+          await assertSameVerdict(s, m, a, damage);
+        },
+      ),
+      { numRuns: 300 },
+    );
+  });
+
+  test('small-order keys, canonical or not, with every small-order R and S = 0 or random', async () => {
+    const encodings = [
+      ...TORSION.map((p) => p.toBytes()),
+      // Non-canonical encodings: y + p where that still fits, and x = 0 with the sign bit set.
+      hexDecode(`ee${'ff'.repeat(30)}7f`),
+      hexDecode(`ed${'ff'.repeat(30)}7f`),
+      hexDecode(`ec${'ff'.repeat(31)}`),
+      hexDecode(`01${'00'.repeat(30)}80`),
+    ];
+    const message = new TextEncoder().encode('small order');
+    for (const a of encodings)
+      for (const r of encodings)
+        for (const s of [new Uint8Array(32), sha512(concatBytes(a, r)).subarray(0, 32)]) {
+          s[31] = s[31]! & 0x0f;
+          assert.equal(await assertSameVerdict(concatBytes(r, s), message, a, 'small order'), false);
+        }
+  });
+
+  test('wrong sizes are false, never a throw', async () => {
+    const publicKey = ed25519.getPublicKey(new Uint8Array(32));
+    const signature = ed25519.sign(new Uint8Array(0), new Uint8Array(32));
+    await assertSameVerdict(signature.subarray(0, 63), new Uint8Array(0), publicKey, 'short signature');
+    await assertSameVerdict(concatBytes(signature, Uint8Array.of(0)), new Uint8Array(0), publicKey, 'long');
+    await assertSameVerdict(signature, new Uint8Array(0), publicKey.subarray(0, 31), 'short key');
+  });
+
+  test('verifyTransaction after useNodeCrypto: a cofactored-only signature by a mixed-order did:key is valid', () => {
+    useNodeCrypto();
+    // Find a nonce whose signature OpenSSL refuses, so that the node's settling path is exercised.
+    for (let r = 1n; ; r++) {
+      const a = 0x1234567890abcdefn;
+      const publicKey = B.multiply(a).add(TORSION[0]!).toBytes();
+      const tx: Transaction = {
+        v: 1,
+        type: 'identity.register',
+        actor: didKeyFromPublicKey(publicKey),
+        seq: 1,
+        time: '2026-03-01T00:00:00Z',
+        body: { kind: 'person', name: 'Mixed order' },
+      };
+      const message = transactionSigningInput(tx);
+      const { signature } = mixedOrderSignature(a, TORSION[0]!, r, TORSION[2]!, message);
+      if (opensslVerdict(signature, message, publicKey)) continue;
+      const signed = decodeTransaction(encodeTransaction({ ...tx, sig: base64Encode(signature) }));
+      assert.equal(verifyEd25519Strict(signature, message, publicKey), true);
+      assert.equal(verifyEd25519(signature, message, publicKey), true);
+      assert.equal(verifyTransaction(signed), true);
+      const forged = { ...signed, seq: 2 };
+      assert.equal(verifyTransaction(forged), false);
+      break;
+    }
+  });
+});
