@@ -1,4 +1,4 @@
-// npm run bench [-- --only append,http,registration,proofs,memory --sizes 1000000,10000000 --backends sqlite,postgres --seconds 10]
+// npm run bench [-- --only append,http,registration,peers,proofs,memory --sizes 1000000,10000000 --backends sqlite,postgres --seconds 10]
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -9,16 +9,19 @@ import { benchDataDir, buildLog } from './ledger/build-log.js';
 import { httpAppend } from './ledger/http-append.js';
 import { nodeMemory } from './ledger/memory.js';
 import { proofTimes } from './ledger/proofs.js';
+import { runEvmPeers } from './peers/evm-peers.js';
 import { registrationHttp } from './registration/http.js';
 import { registrationInProcess } from './registration/in-process.js';
 import { fmt, machine } from './support.js';
 
 const { values } = parseArgs({
   options: {
-    only: { type: 'string', default: 'append,http,registration,proofs,memory' },
+    only: { type: 'string', default: 'append,http,registration,peers,proofs,memory' },
     sizes: { type: 'string', default: '1000000,10000000' },
     backends: { type: 'string', default: 'sqlite,postgres' },
     seconds: { type: 'string', default: '10' },
+    // Registrations signed up front per second of a run; a run that uses them all ends early, saying so.
+    'registration-rate': { type: 'string', default: '4000' },
     samples: { type: 'string', default: '2000' },
     cache: { type: 'string', default: join(tmpdir(), 'cinnabar-bench') },
     'postgres-sizes': { type: 'string', default: '1000000,10000000' },
@@ -87,6 +90,7 @@ try {
             concurrency: 64,
             seconds,
             offThreadVerify,
+            expectedPerSecond: Number(values['registration-rate']),
           }),
         );
       }
@@ -98,6 +102,7 @@ try {
           ...(databaseUrl ? { databaseUrl } : {}),
           concurrency: 64,
           seconds,
+          expectedPerSecond: Number(values['registration-rate']),
         }),
       );
     }
@@ -147,6 +152,12 @@ try {
           );
       }
     }
+  }
+  if (only.has('peers')) {
+    // What most teams would use instead: ERC-721 mints (OpenZeppelin ERC721URIStorage, pre-signed,
+    // blocks of 200) on Hardhat's in-process EDR network and on @ethereumjs/vm; their own packages
+    // live in benchmarks/peers/evm and are installed on first use.
+    record('peers', await runEvmPeers());
   }
 } finally {
   await pg?.stop();

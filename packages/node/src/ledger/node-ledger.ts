@@ -9,8 +9,9 @@ import {
   type StateRecord,
 } from '@cinnabar/core';
 import type { BatchPlan, LedgerHook } from '../log/sequencer.js';
-import { hammingDistance, PHASH_NEAR_DUPLICATE_DISTANCE } from '../media/inspect.js';
+import { PHASH_NEAR_DUPLICATE_DISTANCE } from '../media/inspect.js';
 import type { LedgerReads, MarkRow, MediaRow, StateRow } from '../storage/log-storage.js';
+import { MediaIndex } from './media-index.js';
 
 /** The fingerprints of an asset's bytes, from their inspection at upload. */
 export interface MediaFingerprint {
@@ -58,7 +59,7 @@ export class NodeLedger implements LedgerHook {
   private readonly options: NodeLedgerOptions;
   private readonly cache = new Map<string, StateRecord | null>();
   /** Every registered asset's fingerprints, to find near duplicates of a new one. */
-  private media: MediaRow[] = [];
+  private media = new MediaIndex(PHASH_NEAR_DUPLICATE_DISTANCE);
   private mediaStale = false;
 
   private constructor(
@@ -70,14 +71,14 @@ export class NodeLedger implements LedgerHook {
 
   static async open(storage: LedgerReads, options: Partial<NodeLedgerOptions> = {}): Promise<NodeLedger> {
     const ledger = new NodeLedger(storage, options);
-    ledger.media = await storage.readMedia();
+    for (const row of await storage.readMedia()) ledger.media.add(row);
     return ledger;
   }
 
   reset(): void {
     this.cache.clear();
     // Reloaded by the next plan(): storage may or may not hold the failed batch's rows.
-    this.media = [];
+    this.media = new MediaIndex(PHASH_NEAR_DUPLICATE_DISTANCE);
     this.mediaStale = true;
   }
 
@@ -86,7 +87,7 @@ export class NodeLedger implements LedgerHook {
     firstIndex: number,
   ): Promise<BatchPlan> {
     if (this.mediaStale) {
-      this.media = await this.storage.readMedia();
+      for (const row of await this.storage.readMedia()) this.media.add(row);
       this.mediaStale = false;
     }
     // Raw entries (operator appends) are checked here; submissions were checked by the API.
@@ -110,6 +111,7 @@ export class NodeLedger implements LedgerHook {
     const rows = new Map<string, StateRow>();
     const media: MediaRow[] = [];
     const marks: MarkRow[] = [];
+    const pending = new MediaIndex(PHASH_NEAR_DUPLICATE_DISTANCE);
     const decisions: BatchPlan['decisions'] = [];
     let index = firstIndex;
     items.forEach((item, i) => {
@@ -139,7 +141,8 @@ export class NodeLedger implements LedgerHook {
           geometry: submission.media.geometry ?? null,
           idx: index,
         };
-        assetMarks = this.findMarks(row, media);
+        assetMarks = this.findMarks(row, pending);
+        pending.add(row);
         media.push(row);
         marks.push(...assetMarks);
       }
@@ -160,7 +163,7 @@ export class NodeLedger implements LedgerHook {
       ledger: { rows: [...rows.values()], media, marks },
       committed: () => {
         for (const [key, record] of overlay) this.remember(key, record);
-        this.media.push(...media);
+        for (const row of media) this.media.add(row);
       },
     };
   }
@@ -202,21 +205,15 @@ export class NodeLedger implements LedgerHook {
     }
   }
 
-  /** Marks between a new asset and earlier ones whose bytes look or are shaped the same. */
-  private findMarks(row: MediaRow, batch: readonly MediaRow[]): MarkRow[] {
-    const found: MarkRow[] = [];
-    for (const other of [...this.media, ...batch]) {
-      if (other.asset === row.asset) continue;
-      if (row.geometry && other.geometry === row.geometry)
-        found.push({ asset: row.asset, other: other.asset, reason: 'geometry', distance: 0 });
-      else if (row.phash && other.phash) {
-        const distance = hammingDistance(row.phash, other.phash);
-        if (distance <= PHASH_NEAR_DUPLICATE_DISTANCE)
-          found.push({ asset: row.asset, other: other.asset, reason: 'perceptual-hash', distance });
-      }
-    }
-    found.sort((a, b) => a.distance - b.distance);
-    const kept = found.slice(0, this.options.maxMarks);
+  /** Marks between a new asset and earlier ones whose bytes look or are shaped the same, both ways. */
+  private findMarks(row: MediaRow, pending: MediaIndex): MarkRow[] {
+    // `pending` holds this batch's earlier assets: they join the index when the batch commits.
+    const kept = [
+      ...this.media.marks(row, this.options.maxMarks),
+      ...pending.marks(row, this.options.maxMarks),
+    ]
+      .sort((a, b) => a.distance - b.distance)
+      .slice(0, this.options.maxMarks);
     // Both ways: each asset shows the other; the API says which one was registered first.
     return [...kept, ...kept.map((m) => ({ ...m, asset: m.other, other: m.asset }))];
   }
