@@ -4,8 +4,9 @@
  * throws CinnabarApiError carrying the node's RFC 9457 problem (its stable `code`, and extension
  * members such as `rule`, `details` or `errors`).
  */
+
 import { base64Decode } from './base64.js';
-import { concatBytes, utf8Decode } from './bytes.js';
+import { utf8Decode } from './bytes.js';
 import { parseJsonStrict } from './jcs.js';
 import type {
   AssetRecord,
@@ -15,6 +16,7 @@ import type {
   LedgerRecord,
 } from './ledger/records.js';
 import { MAX_NOTE_SIZE } from './note.js';
+import { readAtMost } from './read-bounded.js';
 import type { Receipt } from './receipt.js';
 import { decodeEntryBundle, entryBundlePath, entryBundleWidth, MAX_ENTRY_SIZE, TILE_WIDTH } from './tiles.js';
 import { encodeTransaction, type SignedTransaction } from './tx/transaction.js';
@@ -537,26 +539,7 @@ async function readBody(response: Response, limit: number, what: string): Promis
     throw tooLong();
   }
   try {
-    const body = response.body;
-    if (!body) {
-      const bytes = new Uint8Array(await response.arrayBuffer());
-      if (bytes.length > limit) throw tooLong();
-      return bytes;
-    }
-    const reader = body.getReader();
-    const chunks: Uint8Array[] = [];
-    let total = 0;
-    for (;;) {
-      const { done, value } = await reader.read();
-      if (done) break;
-      total += value.length;
-      if (total > limit) {
-        await reader.cancel().catch(() => {});
-        throw tooLong();
-      }
-      chunks.push(value);
-    }
-    return chunks.length === 1 ? chunks[0]! : concatBytes(...chunks);
+    return await readAtMost(response, limit, tooLong);
   } catch (error) {
     if (error instanceof CinnabarApiError) throw error;
     throw new CinnabarApiError(

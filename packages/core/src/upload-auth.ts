@@ -23,6 +23,7 @@ import { parseCid } from './cid.js';
 import { didKeyFromPublicKey, publicKeyFromDidKey } from './did-key.js';
 import { verifyEd25519 } from './ed25519-verify.js';
 import { CinnabarError } from './errors.js';
+import { isUtcTime } from './tx/transaction.js';
 
 /** The authentication scheme (RFC 9110 §11.1); matched without regard to case. */
 export const UPLOAD_AUTH_SCHEME = 'Cinnabar-Upload';
@@ -58,7 +59,6 @@ const FIELD_NAMES = ['did', 'time', 'cid', 'size', 'sig'] as const;
 type FieldName = (typeof FIELD_NAMES)[number];
 
 // As in transactions: seconds, or exactly milliseconds, and Z.
-const TIME_PATTERN = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})(\.\d{3})?Z$/;
 // A whole decimal without sign or leading zeros, at most 16 digits (2^53 - 1 has 16).
 const SIZE_PATTERN = /^(0|[1-9]\d{0,15})$/;
 // RFC 9110 §5.6.2 token, and a quoted-string restricted to visible ASCII without '"' and '\'.
@@ -76,25 +76,6 @@ function malformed(message: string, cause?: unknown): CinnabarError {
 
 function shown(text: string): string {
   return JSON.stringify(text.length > 60 ? `${text.slice(0, 60)}…` : text);
-}
-
-/**
- * Whether `text` is an RFC 3339 UTC time in the one form transactions use, and a real instant (the
- * same check as transaction.ts, which does not export it).
- */
-function isUtcTime(text: string): boolean {
-  const m = TIME_PATTERN.exec(text);
-  if (!m) return false;
-  const [, year, month, day, hour, minute, second] = m.map(Number);
-  const date = new Date(Date.UTC(year!, month! - 1, day!, hour!, minute!, second!));
-  return (
-    date.getUTCFullYear() === year &&
-    date.getUTCMonth() === month! - 1 &&
-    date.getUTCDate() === day &&
-    date.getUTCHours() === hour &&
-    date.getUTCMinutes() === minute &&
-    date.getUTCSeconds() === second
-  );
 }
 
 function checkFields(fields: UploadAuthorizationFields): void {

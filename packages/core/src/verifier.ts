@@ -4,7 +4,7 @@
  * (c2sp.org/tlog-checkpoint), an entry's inclusion, consistency with a checkpoint seen before, and a
  * full audit that recomputes every tile and the root from the entries.
  */
-import { bytesEqual, concatBytes, utf8Decode } from './bytes.js';
+import { bytesEqual, utf8Decode } from './bytes.js';
 import { type Checkpoint, openCheckpoint } from './checkpoint.js';
 import { CinnabarError, type CoreErrorCode } from './errors.js';
 import { HASH_SIZE } from './hash.js';
@@ -18,6 +18,7 @@ import {
   verifyInclusion,
 } from './merkle.js';
 import { MAX_NOTE_SIZE, type NoteVerifier, verifierFromKey } from './note.js';
+import { readAtMost } from './read-bounded.js';
 import {
   decodeEntryBundle,
   entryBundlePath,
@@ -472,33 +473,17 @@ function decodeWithUrl(bytes: Uint8Array, width: number, url: string): Uint8Arra
 }
 
 /** The body of `response`, refusing (with `code`) one longer than `limit` bytes without reading it all. */
-async function readBounded(
+function readBounded(
   response: Response,
   limit: number,
   url: string,
   code: CoreErrorCode,
 ): Promise<Uint8Array> {
-  const tooLong = () => new CinnabarError(code, `${url} is longer than the ${limit} bytes it can be`);
-  const body = response.body;
-  if (!body) {
-    const bytes = new Uint8Array(await response.arrayBuffer());
-    if (bytes.length > limit) throw tooLong();
-    return bytes;
-  }
-  const reader = body.getReader();
-  const chunks: Uint8Array[] = [];
-  let total = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    total += value.length;
-    if (total > limit) {
-      await reader.cancel().catch(() => {});
-      throw tooLong();
-    }
-    chunks.push(value);
-  }
-  return chunks.length === 1 ? chunks[0]! : concatBytes(...chunks);
+  return readAtMost(
+    response,
+    limit,
+    () => new CinnabarError(code, `${url} is longer than the ${limit} bytes it can be`),
+  );
 }
 
 /** Index of the first 32-byte hash where `expected` and `served` differ, or -1; a wrong length throws. */

@@ -74,7 +74,8 @@ export function checkTransaction(tx: Transaction): void {
     throw malformed('body must be a JSON object');
 }
 
-function isUtcTime(text: string): boolean {
+/** Whether `text` is an RFC 3339 UTC time in the one form transactions use, and a real instant. */
+export function isUtcTime(text: string): boolean {
   const m = TIME_PATTERN.exec(text);
   if (!m) return false;
   const [, year, month, day, hour, minute, second] = m.map(Number);
