@@ -1,4 +1,5 @@
 import { Command, Option } from 'commander';
+import { credentialCommand } from './commands/credential.js';
 import { idCommand } from './commands/id.js';
 import { initCommand } from './commands/init.js';
 import { logTailCommand } from './commands/log-tail.js';
@@ -39,6 +40,7 @@ export function buildProgram(io: CliIo): Command {
   program.addCommand(log);
   const id = idCommand(io);
   program.addCommand(id);
+  program.addCommand(credentialCommand(io));
   for (const command of [...program.commands, ...log.commands, ...id.commands]) {
     command.exitOverride().configureOutput(program.configureOutput());
   }
