@@ -6,7 +6,6 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { cidFromBytes, didKeyFromPublicKey, signUploadAuthorization } from '@cinnabar/core';
-import { Document, NodeIO } from '@gltf-transform/core';
 import { ed25519 } from '@noble/curves/ed25519.js';
 import type { FastifyInstance } from 'fastify';
 import { PNG } from 'pngjs';
@@ -22,6 +21,7 @@ import {
 import { LogReader } from '../src/http/log-reader.js';
 import type { MediaInspection } from '../src/media/inspect.js';
 import type { LogStorage } from '../src/storage/log-storage.js';
+import { gridGlb } from './support/ledger-fixture.js';
 import { prng } from './support/prng.js';
 
 // ---------------------------------------------------------------------------------------------
@@ -34,30 +34,6 @@ const stranger = didKeyFromPublicKey(ed25519.getPublicKey(strangerSeed));
 const SIGNED_AT = '2026-11-21T06:00:00Z';
 const NOW = new Date('2026-11-21T06:01:00Z');
 const MAX_BYTES = 8 * 1024 * 1024;
-
-/** A flat grid of n × n vertices, two triangles a cell: 2(n-1)^2 triangles. */
-function gridGlb(n: number): Promise<Uint8Array> {
-  const doc = new Document();
-  const buffer = doc.createBuffer();
-  const positions = new Float32Array(n * n * 3);
-  for (let y = 0; y < n; y++)
-    for (let x = 0; x < n; x++) positions.set([x / (n - 1), y / (n - 1), 0], (y * n + x) * 3);
-  const indices = new Uint32Array((n - 1) * (n - 1) * 6);
-  let i = 0;
-  for (let y = 0; y < n - 1; y++)
-    for (let x = 0; x < n - 1; x++) {
-      const a = y * n + x;
-      indices.set([a, a + 1, a + n, a + 1, a + n + 1, a + n], i);
-      i += 6;
-    }
-  const prim = doc
-    .createPrimitive()
-    .setAttribute('POSITION', doc.createAccessor().setType('VEC3').setArray(positions).setBuffer(buffer))
-    .setIndices(doc.createAccessor().setType('SCALAR').setArray(indices).setBuffer(buffer))
-    .setMaterial(doc.createMaterial('paint').setBaseColorFactor([0.8, 0.1, 0.1, 1]));
-  doc.createScene().addChild(doc.createNode('grid').setMesh(doc.createMesh('grid').addPrimitive(prim)));
-  return new NodeIO().writeBinary(doc);
-}
 
 function pngBytes(width: number, height: number): Uint8Array {
   const png = new PNG({ width, height });
