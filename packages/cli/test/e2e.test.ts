@@ -8,8 +8,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { cidFromBytes } from '@cinnabar/core';
+import { squareGlb } from '../../node/test/support/glb.js';
 import { runCliProcess } from './support/cli-process.js';
-import { squareGlb } from './support/glb.js';
 import { killAllNodeProcesses, NodeProcess } from './support/node-process.js';
 
 const lastLine = (text: string) => text.trimEnd().split('\n').at(-1) ?? '';

@@ -17,9 +17,9 @@ import {
   verifyReceipt,
 } from '@cinnabar/core';
 import { loadDataDir, type RunningNode, startNode } from '@cinnabar/node';
+import { squareGlb, triangleGlb } from '../../node/test/support/glb.js';
 import { clientFor } from '../src/commands/node-api.js';
 import { CliProcess } from './support/cli-process.js';
-import { squareGlb, triangleGlb } from './support/glb.js';
 import { runCli as run } from './support/run-cli.js';
 
 const ASSET_ID = /^[0-9a-f]{64}$/;

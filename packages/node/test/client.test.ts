@@ -24,29 +24,9 @@ import {
   signUploadAuthorization,
   verifyReceipt,
 } from '@cinnabar/core';
-import { Document, NodeIO } from '@gltf-transform/core';
 import { ed25519 } from '@noble/curves/ed25519.js';
 import { loadDataDir, type RunningNode, startNode } from '../src/index.js';
-
-/** A square of two triangles in the given colour: the same geometry whatever the colour. */
-function squareGlb(color: [number, number, number, number]): Promise<Uint8Array> {
-  const doc = new Document();
-  const buffer = doc.createBuffer();
-  const positions = new Float32Array([0, 0, 0, 1, 0, 0, 0, 1, 0, 1, 1, 0]);
-  const prim = doc
-    .createPrimitive()
-    .setAttribute('POSITION', doc.createAccessor().setType('VEC3').setArray(positions).setBuffer(buffer))
-    .setIndices(
-      doc
-        .createAccessor()
-        .setType('SCALAR')
-        .setArray(new Uint16Array([0, 1, 2, 1, 3, 2]))
-        .setBuffer(buffer),
-    )
-    .setMaterial(doc.createMaterial('paint').setBaseColorFactor(color));
-  doc.createScene().addChild(doc.createNode('square').setMesh(doc.createMesh('square').addPrimitive(prim)));
-  return new NodeIO().writeBinary(doc);
-}
+import { squareGlb } from './support/glb.js';
 
 /** An identity that signs its transactions with the next sequence number. */
 class Actor {
@@ -121,8 +101,8 @@ describe('CinnabarClient against a running node', () => {
     dir = await mkdtemp(join(tmpdir(), 'cinnabar-client-'));
     node = await startNode({ dataDir: join(dir, 'data'), port: 0, origin: 'client.test/log' });
     client = new CinnabarClient({ baseUrl: node.url });
-    glb = await squareGlb([0.8, 0.1, 0.1, 1]);
-    twin = await squareGlb([0.1, 0.1, 0.8, 1]);
+    glb = await squareGlb([0.8, 0.1, 0.1]);
+    twin = await squareGlb([0.1, 0.1, 0.8]);
   });
   after(async () => {
     await node.close();
