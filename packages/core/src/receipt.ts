@@ -65,6 +65,8 @@ export interface MakeReceiptInput {
   /** The inclusion proof of `index` in the checkpoint's tree (as proveInclusion returns it). */
   proof: readonly Uint8Array[];
   vkey: string;
+  /** The entry's transactionId, where the caller has it already (computed from `entry` otherwise). */
+  txId?: string;
 }
 
 /** The checks of verifyReceipt, in the order they run. */
@@ -233,11 +235,23 @@ function fieldProblem(field: (typeof FIELDS)[number], v: unknown): string | unde
  */
 export function makeReceipt(input: MakeReceiptInput): Receipt {
   const { index, entry, checkpoint, proof, vkey } = input;
+  // The inputs are checked rather than the receipt made from them: that would decode again what
+  // was just encoded, and this is on the path of every accepted transaction.
   if (!(entry instanceof Uint8Array)) throw malformed('entry must be a Uint8Array');
+  if (entry.length === 0 || entry.length > MAX_ENTRY_SIZE)
+    throw malformed(`cannot make a receipt: the entry is ${entry.length} bytes, not 1 to ${MAX_ENTRY_SIZE}`);
+  if (typeof vkey !== 'string') throw malformed('cannot make a receipt: vkey must be a string');
+  if (vkey === '') throw malformed('cannot make a receipt: vkey is empty');
+  if (vkey.length > MAX_RECEIPT_VKEY_LENGTH)
+    throw malformed(`cannot make a receipt: vkey is longer than ${MAX_RECEIPT_VKEY_LENGTH} characters`);
   const tlogProof = formatTlogProof({ index, proof: [...proof], checkpointNote: checkpoint });
-  const receipt: Receipt = {
+  if (tlogProof.length > MAX_TLOG_PROOF_SIZE)
+    throw malformed(`cannot make a receipt: its tlog-proof is longer than ${MAX_TLOG_PROOF_SIZE} bytes`);
+  const txId = input.txId ?? transactionId(entry);
+  if (!isTransactionId(txId)) throw malformed(`cannot make a receipt: ${JSON.stringify(txId)} is not a txId`);
+  return {
     format: RECEIPT_FORMAT,
-    txId: transactionId(entry),
+    txId,
     index,
     entry: base64Encode(entry),
     checkpoint,
@@ -245,9 +259,6 @@ export function makeReceipt(input: MakeReceiptInput): Receipt {
     tlogProof,
     vkey,
   };
-  const problem = receiptProblem(receipt);
-  if (problem !== undefined) throw malformed(`cannot make a receipt: ${problem}`);
-  return receipt;
 }
 
 /**

@@ -38,6 +38,8 @@ export { verifyTransactionOffThread } from './ledger/verify-pool.js';
 export { LogIntegrityError, loadLogState } from './log/log-state.js';
 export { nodeNoteSigner } from './log/node-signer.js';
 export {
+  type BatchPlan,
+  type LedgerHook,
   SEQUENCER_DEFAULTS,
   Sequencer,
   type SequencerOptions,

@@ -10,6 +10,8 @@ import {
 } from '@cinnabar/core';
 import {
   FenceError,
+  type LedgerHook,
+  type LogBatch,
   LogIntegrityError,
   type LogStorage,
   openStorage,
@@ -119,6 +121,68 @@ for (const backend of BACKENDS) {
       await storage.close();
       await fixture.cleanup();
     });
+
+    for (const reached of [false, true]) {
+      test(`a commit that fails ${reached ? 'after reaching' : 'before reaching'} storage refuses its batch and the batch planned on it; appends go on`, async () => {
+        const fixture = await createBackend(backend);
+        const storage = await open(fixture);
+        // The third commit fails, but only once the sequencer has written the fourth batch on top
+        // of it (the next batch is prepared while one is being made durable): both must be refused.
+        let commits = 0;
+        let fourthCalled: () => void = () => {};
+        const fourth = new Promise<void>((resolve) => {
+          fourthCalled = resolve;
+        });
+        const faulty = new Proxy(storage, {
+          get(target, property, receiver) {
+            if (property !== 'commit') return Reflect.get(target, property, receiver);
+            return (batch: LogBatch) => {
+              commits++;
+              if (commits === 4) fourthCalled();
+              if (commits !== 3) return target.commit(batch);
+              const stored = reached ? target.commit(batch) : Promise.resolve();
+              return stored.then(() => fourth).then(() => Promise.reject(new Error('the disk went away')));
+            };
+          },
+        });
+        const resets: number[] = [];
+        const hook: LedgerHook = {
+          async plan(items) {
+            const decisions = items.map(() => ({ ok: true as const, result: undefined }));
+            return { decisions, ledger: { rows: [], media: [], marks: [] }, committed() {} };
+          },
+          reset() {
+            resets.push(commits);
+          },
+        };
+        const sequencer = await Sequencer.start(faulty, signer, verifier, ORIGIN, { maxBatchSize: 16 }, hook);
+        // Spread over 40 ms, so that appends keep coming while the third commit hangs.
+        const outcomes = await Promise.allSettled(
+          Array.from({ length: 200 }, (_, i) =>
+            new Promise((resolve) => setTimeout(resolve, i % 40)).then(() => sequencer.append(entry(i))),
+          ),
+        );
+        const refused = outcomes.filter((o) => o.status === 'rejected');
+        assert.ok(refused.length >= 2, `${refused.length} refused`);
+        for (const o of refused) assert.equal((o.reason as Error).name, 'SequencerUnavailableError');
+        assert.equal(resets.length, 2, 'reset once for each failed batch');
+        // Acknowledged entries are stored at their indexes; refused ones were stored only where the
+        // failed commit did reach storage (the fourth batch was then fenced in after it).
+        const acknowledged = new Map<number, number>();
+        outcomes.forEach((o, i) => {
+          if (o.status === 'fulfilled') acknowledged.set(o.value, i);
+        });
+        const size = sequencer.checkpoint.size;
+        assert.equal(size, reached ? outcomes.length : acknowledged.size);
+        const stored = await storage.readEntries(0, size);
+        for (const [index, id] of acknowledged) assert.deepEqual(stored[index], entry(id));
+        assert.equal(await sequencer.append(entry(999)), size);
+        assert.equal((await audit(storage)).size, size + 1);
+        await sequencer.close();
+        await storage.close();
+        await fixture.cleanup();
+      });
+    }
 
     const damages: { name: string; size: number; damage: (db: Tamper) => Promise<void>; message: RegExp }[] =
       [

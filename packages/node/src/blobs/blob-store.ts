@@ -1,5 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { createReadStream, type ReadStream } from 'node:fs';
+import { createReadStream, type ReadStream, readFileSync, statSync } from 'node:fs';
 import { mkdir, open, readdir, readFile, rename, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { cidFromDigest, parseCid } from '@cinnabar/core';
@@ -194,6 +194,25 @@ export class BlobStore {
     await mkdir(join(this.dir, cid.slice(-2)), { recursive: true, mode: 0o700 });
     await rename(temporary, target);
     await syncDirectory(join(this.dir, cid.slice(-2)));
+  }
+
+  /**
+   * A stored blob's size and inspection, read synchronously: undefined unless both are there. For
+   * the path of every registration: two small reads, in the page cache after an upload, cost about
+   * 15 µs this way against about 150 µs through libuv's thread pool (reads of SQLite on the event
+   * loop are synchronous as well).
+   */
+  storedFacts(cid: string): { size: number; inspection: MediaInspection } | undefined {
+    let size: number;
+    let text: string;
+    try {
+      size = statSync(this.path(cid)).size;
+      text = readFileSync(this.inspectionPath(cid), 'utf8');
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+      throw error;
+    }
+    return { size, inspection: JSON.parse(text) as MediaInspection };
   }
 
   /** A blob's stored inspection, or undefined when there is none. */

@@ -117,7 +117,7 @@ export async function acceptTransaction(entry: Uint8Array, options: AcceptOption
   if (!result.applied) throw rejected(result.rejection); // not reached: submissions are refused, not logged
   const { index, checkpoint } = appended;
   const proof = await options.reader.inclusionProof(index, checkpoint.size);
-  const receipt = makeReceipt({ index, entry, checkpoint: checkpoint.note, proof, vkey: options.vkey });
+  const receipt = makeReceipt({ index, entry, checkpoint: checkpoint.note, proof, vkey: options.vkey, txId });
   const accepted: TxAccepted = {
     txId,
     index,
@@ -140,8 +140,9 @@ export async function acceptTransaction(entry: Uint8Array, options: AcceptOption
 /** BlobFacts from a blob store: the blob's size and its inspection at upload (undefined without either). */
 export function storedBlobFacts(blobs: BlobStore): (cid: string) => Promise<BlobFacts | undefined> {
   return async (cid) => {
-    const [size, inspection] = await Promise.all([blobs.size(cid), blobs.getInspection(cid)]);
-    if (size === undefined || !inspection) return undefined;
+    const stored = blobs.storedFacts(cid);
+    if (!stored) return undefined;
+    const { size, inspection } = stored;
     const phash = inspection.image?.perceptualHash;
     const geometry = inspection.model?.geometryHash;
     return {
