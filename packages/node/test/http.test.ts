@@ -86,6 +86,15 @@ describe('HTTP log API', () => {
     assert.deepEqual(new Uint8Array(upper.rawPayload), merkleRoot(entries.slice(0, 256).map(leafHash)));
   });
 
+  test('nothing past the published checkpoint is served as a tile', async () => {
+    for (const path of ['/log/tile/entries/001.p/45', '/log/tile/0/001.p/45', '/log/tile/1/000.p/2']) {
+      const res = await node.app.inject(path);
+      assert.equal(res.statusCode, 404, path);
+      assert.equal(res.json().code, 'tile_not_found');
+      assert.match(res.json().detail, /beyond the published checkpoint/);
+    }
+  });
+
   test("core's verifier audits the node over its HTTP routes", async () => {
     const verifier = new LogVerifier({
       baseUrl: `${node.logUrl}`,

@@ -30,6 +30,16 @@ export class LogReader {
     return checkpoint;
   }
 
+  /**
+   * How many entries may be served as tiles. A sequencing node's storage may hold a batch that is
+   * written but not yet durable (the next one is written while the last one syncs): nothing past
+   * the published checkpoint is served, so no client caches a tile that a crash could take back.
+   * Other nodes read storage through their own transactions, which see committed batches only.
+   */
+  servableSize(): number {
+    return this.sequencer?.()?.checkpoint.size ?? Number.POSITIVE_INFINITY;
+  }
+
   /** The RFC 9162 inclusion proof of leaf `index` in the tree of `size` leaves. */
   inclusionProof(index: number, size: number): Promise<Uint8Array[]> {
     return proveInclusion(index, size, this.hashes);

@@ -40,6 +40,15 @@ export async function logRoutes(app: FastifyInstance, options: LogRoutesOptions)
       if (error instanceof CinnabarError) throw new ProblemError('malformed_tile_path', error.message);
       throw error;
     }
+    const servable = reader.servableSize();
+    const level = parsed.kind === 'entries' ? 0 : parsed.tile.level;
+    const { index, width } = parsed.kind === 'entries' ? parsed : parsed.tile;
+    // A hash at tile level L stands for 256^L entries.
+    if ((index * TILE_WIDTH + width) * TILE_WIDTH ** level > servable)
+      throw new ProblemError(
+        'tile_not_found',
+        `${parsed.kind === 'entries' ? 'entry bundle' : `tile ${level}/${index}`} of width ${width} is beyond the published checkpoint`,
+      );
     let body: Uint8Array;
     if (parsed.kind === 'entries') {
       const entries = await reader.entries(parsed.index * TILE_WIDTH, parsed.width);
