@@ -139,23 +139,3 @@ export function verifyEd25519Node(
   }
   return verifyEd25519Strict(signature, message, publicKey);
 }
-
-/**
- * verifyEd25519Node, with OpenSSL's part run on libuv's thread pool, off the main thread. The
- * rare settling by noble (see above) runs on the main thread.
- */
-export function verifyEd25519NodeAsync(
-  signature: Uint8Array,
-  message: Uint8Array,
-  publicKey: Uint8Array,
-): Promise<boolean> {
-  const checked = precheck(signature, publicKey);
-  if ('verdict' in checked) return Promise.resolve(false);
-  const key = checked.key;
-  if (key === 'noble') return Promise.resolve(verifyEd25519Strict(signature, message, publicKey));
-  return new Promise((resolve) => {
-    verify(null, message, key, signature, (error, ok) => {
-      resolve((!error && ok) || verifyEd25519Strict(signature, message, publicKey));
-    });
-  });
-}

@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import { createPrivateKey, createPublicKey, sign as nodeSign, verify as nodeVerify } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { describe, test } from 'node:test';
+import { after, describe, test } from 'node:test';
 import {
   base64Encode,
   concatBytes,
@@ -24,7 +24,8 @@ import {
 import { ed25519 } from '@noble/curves/ed25519.js';
 import { sha512 } from '@noble/hashes/sha2.js';
 import fc from 'fast-check';
-import { useNodeCrypto, verifyEd25519Node, verifyEd25519NodeAsync } from '../src/node-crypto.js';
+import { VerifyPool } from '../src/ledger/verify-pool.js';
+import { useNodeCrypto, verifyEd25519Node } from '../src/node-crypto.js';
 
 interface SpeccheckCase {
   case: number;
@@ -93,7 +94,7 @@ async function assertSameVerdict(
 ): Promise<boolean> {
   const strict = verifyEd25519Strict(signature, message, publicKey);
   assert.equal(verifyEd25519Node(signature, message, publicKey), strict, `${what}: node (sync)`);
-  assert.equal(await verifyEd25519NodeAsync(signature, message, publicKey), strict, `${what}: node (async)`);
+  assert.equal(await pool.verify({ signature, message, publicKey }), strict, `${what}: node (worker)`);
   return strict;
 }
 
@@ -114,6 +115,10 @@ function mixedOrderSignature(
   const k = mod(le(sha512(concatBytes(R, publicKey, message))));
   return { publicKey, signature: concatBytes(R, leBytes(mod(r + k * a))) };
 }
+
+/** The node's worker threads (ledger/verify-pool.ts), two so that batches alternate between them. */
+const pool = new VerifyPool(2);
+after(() => pool.close());
 
 describe('Ed25519: the node gives core strict verdict (consensus)', () => {
   test(`"Taming the many EdDSAs" edge cases (ed25519-speccheck, ${speccheck.cases.length} vectors)`, async () => {
@@ -236,6 +241,24 @@ describe('Ed25519: the node gives core strict verdict (consensus)', () => {
           s[31] = s[31]! & 0x0f;
           assert.equal(await assertSameVerdict(concatBytes(r, s), message, a, 'small order'), false);
         }
+  });
+
+  test('checks asked for together go to the workers in batches, each answered in its place', async () => {
+    const checks = Array.from({ length: 300 }, (_, i) => {
+      const seed = sha512(leBytes(BigInt(i))).subarray(0, 32);
+      const message = sha512(leBytes(BigInt(i + 1000))).subarray(0, i % 64);
+      const signature = ed25519.sign(message, seed);
+      if (i % 3 === 1) signature[i % 64] = signature[i % 64]! ^ 1;
+      return {
+        signature,
+        message,
+        publicKey: ed25519.getPublicKey(i % 5 === 2 ? sha512(seed).subarray(0, 32) : seed),
+      };
+    });
+    const verdicts = await Promise.all(checks.map((c) => pool.verify(c)));
+    const expected = checks.map((c) => verifyEd25519Strict(c.signature, c.message, c.publicKey));
+    assert.deepEqual(verdicts, expected);
+    assert.ok(expected.includes(true) && expected.includes(false));
   });
 
   test('wrong sizes are false, never a throw', async () => {
