@@ -31,10 +31,9 @@ export class LogReader {
   }
 
   /**
-   * How many entries may be served as tiles. A sequencing node's storage may hold a batch that is
-   * written but not yet durable (the next one is written while the last one syncs): nothing past
-   * the published checkpoint is served, so no client caches a tile that a crash could take back.
-   * Other nodes read storage through their own transactions, which see committed batches only.
+   * How many entries may be served as tiles: on the sequencing node, no more than its published
+   * checkpoint covers (storage may already hold a batch a failure could still make it refuse).
+   * Other nodes serve what storage holds: committed batches, which a checkpoint covers.
    */
   servableSize(): number {
     return this.sequencer?.()?.checkpoint.size ?? Number.POSITIVE_INFINITY;

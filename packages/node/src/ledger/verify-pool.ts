@@ -1,11 +1,12 @@
 import { availableParallelism } from 'node:os';
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
 import {
   ED25519_PUBLIC_KEY_BYTES,
   ED25519_SIGNATURE_BYTES,
   type SignedTransaction,
   transactionSignature,
 } from '@cinnabar/core';
+import { startWorker } from '../worker-thread.js';
 
 /** One Ed25519 check: the signature over `message` by `publicKey`. */
 export interface SignatureCheck {
@@ -91,7 +92,7 @@ class PoolWorker {
   dead = false;
 
   constructor() {
-    this.worker = startWorker('./verify-worker');
+    this.worker = startWorker(import.meta.url, './verify-worker');
     this.worker.unref(); // referenced only while a batch is out (send)
     this.worker.on('message', ({ id, verdicts }: { id: number; verdicts: Uint8Array }) => {
       const job = this.jobs.get(id);
@@ -124,21 +125,6 @@ class PoolWorker {
   async close(): Promise<void> {
     if (!this.dead) await this.worker.terminate();
   }
-}
-
-/**
- * Start the worker module `path` (relative to this one, without extension). Built, it is a .js
- * file; from source (development, tests) it is TypeScript, and the worker registers tsx first,
- * since a worker does not inherit the main thread's module hooks on Node 20.
- */
-function startWorker(path: string): Worker {
-  if (!import.meta.url.endsWith('.ts')) return new Worker(new URL(`${path}.js`, import.meta.url));
-  const source = new URL(`${path}.ts`, import.meta.url).href;
-  const tsx = import.meta.resolve('tsx/esm/api');
-  return new Worker(
-    `import(${JSON.stringify(tsx)}).then((tsx) => { tsx.register(); return import(${JSON.stringify(source)}); });`,
-    { eval: true },
-  );
 }
 
 /** Pack checks into one buffer: per check, the message length (u32 LE), signature, key, message. */

@@ -131,7 +131,10 @@ export interface LogStorage extends LogReads, LedgerReads {
 
 /** Raised when a commit's fence fails: another writer has moved the log on. */
 export class FenceError extends Error {
-  constructor(expected: number, actual: number) {
+  constructor(
+    readonly expected: number,
+    readonly actual: number,
+  ) {
     super(`log size in storage is ${actual}, this sequencer expected ${expected}: another writer is active`);
     this.name = 'FenceError';
   }
