@@ -20,7 +20,7 @@ import {
   acceptTransaction,
   storedBlobFacts,
 } from '../../packages/node/src/ledger/accept.js';
-import { verifyTransactionOffThread } from '../../packages/node/src/ledger/verify-pool.js';
+import { verifySignatureOffThread } from '../../packages/node/src/ledger/verify-pool.js';
 import { nowMs, summarize } from '../support.js';
 import { cpuPer, cpuTimeMs } from './cpu-time.js';
 import {
@@ -150,7 +150,7 @@ export async function registrationInProcess(
       submit: (entry, submission) => running.submit(entry, submission),
       blobFacts: storedBlobFacts(blobs),
       maxClockSkewMs: NODE_DEFAULTS.maxClockSkewMs,
-      ...(opts.offThreadVerify ? { verify: verifyTransactionOffThread } : {}),
+      ...(opts.offThreadVerify ? { verifySignature: verifySignatureOffThread } : {}),
     };
 
     const prepared = await prepareRegistrations(blobs.dir, opts);

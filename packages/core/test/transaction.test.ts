@@ -8,6 +8,7 @@ import { didKeyFromPublicKey } from '../src/did-key.js';
 import { canonicalize } from '../src/jcs.js';
 import {
   decodeTransaction,
+  decodeTransactionEntry,
   encodeTransaction,
   type SignedTransaction,
   signTransaction,
@@ -155,6 +156,35 @@ describe('signed transactions', () => {
         return !verifyTransaction(decoded);
       }),
       { numRuns: 500 },
+    );
+  });
+
+  test('property: the signing input cut from an entry is the one serialized from its transaction', () => {
+    // Bodies with anything JSON allows, including members named "sig" (holding other signatures'
+    // text), quotes, escapes and non-ASCII text in names and values.
+    const sigLike = fc.uint8Array({ minLength: 64, maxLength: 64 }).map(base64Encode);
+    const body = fc.dictionary(
+      fc.oneof(fc.constant('sig'), fc.string(), fc.constant('"sig"')),
+      fc.oneof(
+        sigLike,
+        fc.string({ unit: 'grapheme' }),
+        fc.integer(),
+        fc.dictionary(fc.oneof(fc.constant('sig'), fc.string()), fc.oneof(sigLike, fc.string()), {
+          maxKeys: 3,
+          noNullPrototype: true,
+        }),
+      ),
+      { maxKeys: 6, noNullPrototype: true },
+    );
+    fc.assert(
+      fc.property(body, fc.integer({ min: 1, max: 1_000_000 }), (b, seq) => {
+        const signed = signTransaction(tx({ body: b, seq }), seed);
+        const entry = encodeTransaction(signed);
+        const { tx: decoded, signingInput } = decodeTransactionEntry(entry);
+        assert.deepEqual(decoded, signed);
+        assert.deepEqual(signingInput, transactionSigningInput(signed));
+      }),
+      { numRuns: 300 },
     );
   });
 });

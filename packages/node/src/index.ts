@@ -27,14 +27,19 @@ export {
 } from './http/blob-routes.js';
 export { LogReader } from './http/log-reader.js';
 export { PROBLEMS, type ProblemBody, type ProblemCode, ProblemError } from './http/problems.js';
-export { type AcceptOptions, acceptTransaction, storedBlobFacts } from './ledger/accept.js';
+export {
+  type AcceptOptions,
+  acceptTransaction,
+  type SignatureCheck,
+  storedBlobFacts,
+} from './ledger/accept.js';
 export {
   type LedgerResult,
   NodeLedger,
   type Submission,
   TransactionRejectedError,
 } from './ledger/node-ledger.js';
-export { verifyTransactionOffThread } from './ledger/verify-pool.js';
+export { VerifyPool, verifySignatureOffThread } from './ledger/verify-pool.js';
 export { LogIntegrityError, loadLogState } from './log/log-state.js';
 export { nodeNoteSigner } from './log/node-signer.js';
 export {

@@ -16,7 +16,7 @@ import { LogReader } from './http/log-reader.js';
 import { ProblemError } from './http/problems.js';
 import { storedBlobFacts } from './ledger/accept.js';
 import { NodeLedger } from './ledger/node-ledger.js';
-import { verifyTransactionOffThread } from './ledger/verify-pool.js';
+import { verifySignatureOffThread } from './ledger/verify-pool.js';
 import { loadLogState } from './log/log-state.js';
 import { nodeNoteSigner } from './log/node-signer.js';
 import { Sequencer, type SequencerOptions } from './log/sequencer.js';
@@ -111,7 +111,7 @@ export async function startNode(options: Partial<NodeOptions> = {}): Promise<Run
           submit: (entry, submission) => running().submit(entry, submission),
           blobFacts: storedBlobFacts(blobs),
           // Ed25519 checks run on libuv's thread pool, off the event loop.
-          verify: verifyTransactionOffThread,
+          verifySignature: verifySignatureOffThread,
           maxClockSkewMs: opts.maxClockSkewMs,
         },
         reads: storage,

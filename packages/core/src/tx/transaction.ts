@@ -10,7 +10,7 @@ import { didKeyFromPublicKey, publicKeyFromDidKey } from '../did-key.js';
 import { verifyEd25519 } from '../ed25519-verify.js';
 import { CinnabarError } from '../errors.js';
 import { sha256 } from '../hash.js';
-import { canonicalBytes, isCanonical, type JsonValue, parseJsonStrict } from '../jcs.js';
+import { canonicalBytes, canonicalize, type JsonValue, parseJsonStrict } from '../jcs.js';
 import { MAX_ENTRY_SIZE } from '../tiles.js';
 
 export const TX_VERSION = 1;
@@ -125,7 +125,34 @@ export function encodeTransaction(signed: SignedTransaction): Uint8Array {
  * The signature is not checked here: see verifyTransaction.
  */
 export function decodeTransaction(input: Uint8Array | string): SignedTransaction {
+  return decodeTransactionText(typeof input === 'string' ? input : decodeUtf8(input));
+}
+
+/** A decoded log entry and the bytes its signature covers. */
+export interface DecodedTransaction {
+  tx: SignedTransaction;
+  /** transactionSigningInput(tx), cut from the entry itself rather than serialized again. */
+  signingInput: Uint8Array;
+}
+
+/**
+ * decodeTransaction, with the signing input taken from the entry: the canonical text minus its
+ * top-level `,"sig":"…"` member. That is exactly the canonical text of the transaction without
+ * `sig`: members are sorted (actor, body, seq, sig, time, type, v) and each is serialized on its
+ * own. `,"sig":` cannot occur inside a string (a quote there is escaped), and only scalars follow
+ * the top-level member, so its last occurrence is that member.
+ */
+export function decodeTransactionEntry(input: Uint8Array | string): DecodedTransaction {
   const text = typeof input === 'string' ? input : decodeUtf8(input);
+  const tx = decodeTransactionText(text);
+  const member = `,"sig":${JSON.stringify(tx.sig)}`;
+  const at = text.lastIndexOf(member);
+  if (at < 0) throw malformed('the sig member is not where canonical form puts it'); // not reached
+  const unsigned = text.slice(0, at) + text.slice(at + member.length);
+  return { tx, signingInput: concatBytes(utf8Encode(TX_SIGNING_DOMAIN), utf8Encode(unsigned)) };
+}
+
+function decodeTransactionText(text: string): SignedTransaction {
   const value = parseJsonStrict(text, { maxBytes: MAX_ENTRY_SIZE, maxDepth: 32 });
   if (typeof value !== 'object' || value === null || Array.isArray(value))
     throw malformed('a transaction is a JSON object');
@@ -144,7 +171,8 @@ export function decodeTransaction(input: Uint8Array | string): SignedTransaction
     throw malformed(`sig is not canonical base64: ${(cause as Error).message}`, cause);
   }
   if (sig.length !== 64) throw malformed(`sig is ${sig.length} bytes; an Ed25519 signature is 64`);
-  if (!isCanonical(text, { maxBytes: MAX_ENTRY_SIZE, maxDepth: 32 }))
+  // Parsed once; the canonical form of what was parsed must be the text itself.
+  if (canonicalize(value) !== text)
     throw new CinnabarError('non_canonical_json', 'the transaction is not in RFC 8785 canonical form');
   return signed;
 }
@@ -164,11 +192,13 @@ function decodeUtf8(bytes: Uint8Array): string {
  */
 export function transactionSignature(
   signed: SignedTransaction,
+  /** The signing input, where the caller has it (decodeTransactionEntry). */
+  signingInput?: Uint8Array,
 ): { publicKey: Uint8Array; signature: Uint8Array; message: Uint8Array } | undefined {
   try {
     const publicKey = publicKeyFromDidKey(signed.actor);
     const signature = base64Decode(signed.sig);
-    return { publicKey, signature, message: transactionSigningInput(signed) };
+    return { publicKey, signature, message: signingInput ?? transactionSigningInput(signed) };
   } catch {
     return undefined;
   }

@@ -1,14 +1,15 @@
 import {
   type AssetRegister,
   CinnabarError,
-  decodeTransaction,
+  type DecodedTransaction,
+  decodeTransactionEntry,
   makeReceipt,
   prepareTransaction,
   type Receipt,
   type Rejection,
-  type SignedTransaction,
   transactionId,
-  verifyTransaction,
+  transactionSignature,
+  verifyEd25519,
 } from '@cinnabar/core';
 import type { BlobStore } from '../blobs/blob-store.js';
 import { type ProblemCode, ProblemError } from '../http/problems.js';
@@ -34,9 +35,18 @@ export interface AcceptOptions {
   /** Farthest a transaction's time may be from the node's clock. */
   maxClockSkewMs: number;
   now?: () => number;
-  /** Checks the signature: verifyTransaction unless given (verify-pool.ts has one off the main thread). */
-  verify?: (tx: SignedTransaction) => boolean | Promise<boolean>;
+  /** Checks an Ed25519 signature: core's verifyEd25519 unless given (verify-pool.ts has one off the main thread). */
+  verifySignature?: (check: SignatureCheck) => boolean | Promise<boolean>;
 }
+
+/** One Ed25519 check: the signature over `message` by `publicKey`. */
+export interface SignatureCheck {
+  signature: Uint8Array;
+  message: Uint8Array;
+  publicKey: Uint8Array;
+}
+
+const defaultVerify = (c: SignatureCheck) => verifyEd25519(c.signature, c.message, c.publicKey);
 
 /** What POST /v1/tx answers for an accepted transaction. */
 export interface TxAccepted {
@@ -65,9 +75,9 @@ function rejected(rejection: Rejection): ProblemError {
  * offline; throws a ProblemError saying why it was refused.
  */
 export async function acceptTransaction(entry: Uint8Array, options: AcceptOptions): Promise<TxAccepted> {
-  let tx: SignedTransaction;
+  let decoded: DecodedTransaction;
   try {
-    tx = decodeTransaction(entry);
+    decoded = decodeTransactionEntry(entry);
   } catch (error) {
     if (error instanceof CinnabarError) {
       const code = error.code === 'non_canonical_json' ? 'non_canonical_json' : 'malformed_transaction';
@@ -75,7 +85,10 @@ export async function acceptTransaction(entry: Uint8Array, options: AcceptOption
     }
     throw error;
   }
-  if (!(await (options.verify ?? verifyTransaction)(tx)))
+  const tx = decoded.tx;
+  const check = transactionSignature(tx, decoded.signingInput);
+  const valid = check !== undefined && (await (options.verifySignature ?? defaultVerify)(check));
+  if (!valid)
     throw new ProblemError('invalid_signature', `the signature is not ${tx.actor}'s over this transaction`);
   const skew = Date.parse(tx.time) - (options.now ?? Date.now)();
   if (Math.abs(skew) > options.maxClockSkewMs)

@@ -1,19 +1,8 @@
 import { availableParallelism } from 'node:os';
 import type { Worker } from 'node:worker_threads';
-import {
-  ED25519_PUBLIC_KEY_BYTES,
-  ED25519_SIGNATURE_BYTES,
-  type SignedTransaction,
-  transactionSignature,
-} from '@cinnabar/core';
+import { ED25519_PUBLIC_KEY_BYTES, ED25519_SIGNATURE_BYTES } from '@cinnabar/core';
 import { startWorker } from '../worker-thread.js';
-
-/** One Ed25519 check: the signature over `message` by `publicKey`. */
-export interface SignatureCheck {
-  signature: Uint8Array;
-  message: Uint8Array;
-  publicKey: Uint8Array;
-}
+import type { SignatureCheck } from './accept.js';
 
 /** Most checks sent to a worker in one message. */
 const MAX_BATCH = 32;
@@ -172,13 +161,11 @@ function defaultThreads(): number {
 let shared: VerifyPool | undefined;
 
 /**
- * verifyTransaction's verdict, with the Ed25519 check (the costliest step of accepting a
- * transaction) run on a worker thread, so that on a machine with more than one core it overlaps
- * with HTTP, the rules and storage.
+ * An Ed25519 check on the node's shared pool of worker threads, so that on a machine with more
+ * than one core signature checks (the costliest step of accepting a transaction) overlap with
+ * HTTP, the rules and storage.
  */
-export function verifyTransactionOffThread(signed: SignedTransaction): Promise<boolean> {
-  const parts = transactionSignature(signed);
-  if (parts === undefined) return Promise.resolve(false);
+export function verifySignatureOffThread(check: SignatureCheck): Promise<boolean> {
   shared ??= new VerifyPool();
-  return shared.verify(parts);
+  return shared.verify(check);
 }

@@ -78,6 +78,7 @@ export class SqliteStorage implements LogStorage {
     const lock = new Database(`${this.path}.lock`, { timeout: 0 });
     try {
       lock.pragma('locking_mode = EXCLUSIVE');
+      lock.pragma('journal_mode = MEMORY'); // it holds no data: no journal file beside it
       lock.exec('BEGIN EXCLUSIVE; COMMIT;');
     } catch (error) {
       lock.close();
