@@ -52,15 +52,12 @@ export const NODE_LEDGER_DEFAULTS: NodeLedgerOptions = { cacheSize: 200_000, max
 /**
  * Runs the ledger's rules in the sequencer, batch by batch: fetches the records a batch reads,
  * applies each transaction in log order over the writes of the ones before it, and hands the
- * sequencer the rows to commit with the entries. A batch is planned over the writes of the one
- * before it even while that one is still being made durable; records stay cached once committed. A
- * failed commit empties the cache, since storage may or may not hold the batch.
+ * sequencer the rows to commit with the entries. Records stay cached once committed; a failed
+ * commit empties the cache, since storage may or may not hold the batch.
  */
 export class NodeLedger implements LedgerHook {
   private readonly options: NodeLedgerOptions;
   private readonly cache = new Map<string, StateRecord | null>();
-  /** The writes of batches planned but not yet durable, oldest first: they shadow the cache and storage. */
-  private inflight: Map<string, StateRecord>[] = [];
   /** Every registered asset's fingerprints, to find near duplicates of a new one. */
   private media = new MediaIndex(PHASH_NEAR_DUPLICATE_DISTANCE);
   private mediaStale = false;
@@ -80,7 +77,6 @@ export class NodeLedger implements LedgerHook {
 
   reset(): void {
     this.cache.clear();
-    this.inflight = [];
     // Reloaded by the next plan(): storage may or may not hold the failed batch's rows.
     this.media = new MediaIndex(PHASH_NEAR_DUPLICATE_DISTANCE);
     this.mediaStale = true;
@@ -115,6 +111,7 @@ export class NodeLedger implements LedgerHook {
     const rows = new Map<string, StateRow>();
     const media: MediaRow[] = [];
     const marks: MarkRow[] = [];
+    const pending = new MediaIndex(PHASH_NEAR_DUPLICATE_DISTANCE);
     const decisions: BatchPlan['decisions'] = [];
     let index = firstIndex;
     items.forEach((item, i) => {
@@ -144,9 +141,8 @@ export class NodeLedger implements LedgerHook {
           geometry: submission.media.geometry ?? null,
           idx: index,
         };
-        assetMarks = this.findMarks(row);
-        // At once, not when durable: the next batch is planned before then (reset() undoes it).
-        this.media.add(row);
+        assetMarks = this.findMarks(row, pending);
+        pending.add(row);
         media.push(row);
         marks.push(...assetMarks);
       }
@@ -162,16 +158,12 @@ export class NodeLedger implements LedgerHook {
       index++;
     });
 
-    const inflight = this.inflight;
-    inflight.push(overlay);
     return {
       decisions,
       ledger: { rows: [...rows.values()], media, marks },
       committed: () => {
-        const at = inflight.indexOf(overlay);
-        if (at < 0) return; // reset since: the cache no longer trusts this batch
-        inflight.splice(at, 1);
         for (const [key, record] of overlay) this.remember(key, record);
+        for (const row of media) this.media.add(row);
       },
     };
   }
@@ -181,11 +173,6 @@ export class NodeLedger implements LedgerHook {
     const loaded = new Map<string, StateRecord | null>();
     const missing: string[] = [];
     for (const key of new Set(keys)) {
-      const written = this.inflightRecord(key);
-      if (written) {
-        loaded.set(key, written);
-        continue;
-      }
       const cached = this.cache.get(key);
       if (cached === undefined) missing.push(key);
       else {
@@ -207,15 +194,6 @@ export class NodeLedger implements LedgerHook {
     return loaded;
   }
 
-  /** The latest write to `key` by a batch that is not durable yet. */
-  private inflightRecord(key: string): StateRecord | undefined {
-    for (let i = this.inflight.length - 1; i >= 0; i--) {
-      const record = this.inflight[i]!.get(key);
-      if (record) return record;
-    }
-    return undefined;
-  }
-
   private remember(key: string, record: StateRecord | null): void {
     this.cache.delete(key);
     this.cache.set(key, record);
@@ -228,8 +206,14 @@ export class NodeLedger implements LedgerHook {
   }
 
   /** Marks between a new asset and earlier ones whose bytes look or are shaped the same, both ways. */
-  private findMarks(row: MediaRow): MarkRow[] {
-    const kept = this.media.marks(row, this.options.maxMarks);
+  private findMarks(row: MediaRow, pending: MediaIndex): MarkRow[] {
+    // `pending` holds this batch's earlier assets: they join the index when the batch commits.
+    const kept = [
+      ...this.media.marks(row, this.options.maxMarks),
+      ...pending.marks(row, this.options.maxMarks),
+    ]
+      .sort((a, b) => a.distance - b.distance)
+      .slice(0, this.options.maxMarks);
     // Both ways: each asset shows the other; the API says which one was registered first.
     return [...kept, ...kept.map((m) => ({ ...m, asset: m.other, other: m.asset }))];
   }

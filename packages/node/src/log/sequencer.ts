@@ -41,16 +41,6 @@ export interface Appended {
   checkpoint: StoredCheckpoint;
 }
 
-/** A batch handed to storage, waiting to be durable before its appends are answered. */
-interface WrittenBatch {
-  appends: PendingAppend[];
-  results: unknown[];
-  plan: BatchPlan | undefined;
-  firstIndex: number;
-  checkpoint: StoredCheckpoint;
-  durable: Promise<void>;
-}
-
 interface PendingAppend {
   entry: Uint8Array;
   /** What the submitter already knows about the entry (e.g. the prepared transaction), for the hook. */
@@ -63,15 +53,14 @@ interface PendingAppend {
 export interface BatchPlan {
   decisions: ({ ok: true; result: unknown } | { ok: false; error: Error })[];
   ledger: LedgerBatch;
-  /** Called once the batch is durable (a later batch may have been planned on it already). */
+  /** Called once the batch is durable. */
   committed(): void;
 }
 
 /**
  * Decides which entries of a batch are appended, and what state they write, just before the
  * batch is committed: in log order, with the index each would get (`firstIndex` onwards, counting
- * only accepted entries). The next batch is planned on this one's writes before this one is durable;
- * when a commit fails, reset() is called for it and for each batch planned on it.
+ * only accepted entries).
  */
 export interface LedgerHook {
   plan(items: readonly { entry: Uint8Array; submission: unknown }[], firstIndex: number): Promise<BatchPlan>;
@@ -90,21 +79,16 @@ export class SequencerUnavailableError extends Error {
 /**
  * Takes appends concurrently and commits them in batches. One batch = one storage commit holding
  * its entries, every tile they change and the newly signed checkpoint; an append resolves with its
- * index, and the checkpoint is published, only once that commit is durable. Batches are committed
- * in order; the next one is planned and written while the previous one is being made durable.
+ * index only after that commit returned. Batches are committed one at a time, in order.
  */
 export class Sequencer {
   private pending: PendingAppend[] = [];
   private timer: ReturnType<typeof setTimeout> | undefined;
   private flushing: Promise<void> | undefined;
-  /** Wakes the flush loop while it waits for a batch to be durable with nothing else to do. */
-  private wake: (() => void) | undefined;
   private closed = false;
   /** Set after a failed commit: the stored state is unknown until reloaded. */
   private stale = false;
   private committed = { batches: 0, entries: 0 };
-  /** The latest durable checkpoint; `state` may be one batch ahead of it, written but not yet durable. */
-  private published: StoredCheckpoint;
 
   private constructor(
     private readonly storage: LogStorage,
@@ -114,9 +98,7 @@ export class Sequencer {
     private readonly options: SequencerOptions,
     private state: LogState,
     private readonly hook: LedgerHook | undefined,
-  ) {
-    this.published = state.checkpoint;
-  }
+  ) {}
 
   /** Recover the last durable state (checked, see loadLogState) and publish a first checkpoint if none. */
   static async start(
@@ -138,9 +120,8 @@ export class Sequencer {
     return new Sequencer(storage, signer, verifier, origin, opts, state, hook);
   }
 
-  /** The latest checkpoint whose batch is durable: what the node publishes. */
   get checkpoint(): StoredCheckpoint {
-    return this.published;
+    return this.state.checkpoint;
   }
 
   /** Batches and entries committed since start (for metrics and benchmarks). */
@@ -174,10 +155,7 @@ export class Sequencer {
   }
 
   private schedule(): void {
-    if (this.flushing) {
-      this.wake?.(); // the running flush loop picks the new append up
-      return;
-    }
+    if (this.flushing) return; // the running flush loop picks the new append up
     if (this.pending.length >= this.options.maxBatchSize || this.options.maxBatchDelayMs <= 0) {
       this.flushSoon();
     } else {
@@ -194,118 +172,47 @@ export class Sequencer {
   }
 
   private async flushLoop(): Promise<void> {
-    // The batch before this one, until it is durable and answered: the next batch is prepared and
-    // written while the previous one's commit is being made durable (group commit), never further ahead.
-    let previous: Promise<boolean> = Promise.resolve(true);
     try {
-      for (;;) {
-        if (this.pending.length === 0) {
-          // Wait for the last batch to be answered, or for appends to write meanwhile.
-          const woken = new Promise<'woken'>((resolve) => {
-            this.wake = () => resolve('woken');
-          });
-          const why = await Promise.race([previous, woken]);
-          this.wake = undefined;
-          if (why !== 'woken' && this.pending.length === 0) break;
-          continue;
-        }
-        if (this.stale) {
-          await previous; // no commit may be in flight while the state is reloaded
-          previous = Promise.resolve(true); // the reloaded state is durable
-          try {
-            await this.reload();
-          } catch (error) {
-            this.failAll(this.pending.splice(0), error);
-            continue;
-          }
-        }
-        const batch = this.pending.splice(0, this.batchLength());
-        let written: WrittenBatch | undefined;
+      while (this.pending.length > 0) {
+        let batch = this.pending.splice(0, this.batchLength());
         try {
-          written = await this.writeBatch(batch);
+          if (this.stale) await this.reload();
+          let plan: BatchPlan | undefined;
+          const results: unknown[] = [];
+          if (this.hook) {
+            const items = batch;
+            plan = await this.hook.plan(items, this.state.checkpoint.size);
+            batch = [];
+            plan.decisions.forEach((decision, i) => {
+              if (decision.ok) {
+                batch.push(items[i]!);
+                results.push(decision.result);
+              } else items[i]!.reject(decision.error);
+            });
+            if (batch.length === 0) continue;
+          }
+          const first = await this.commitBatch(
+            batch.map((p) => p.entry),
+            plan?.ledger,
+          );
+          plan?.committed();
+          const checkpoint = this.state.checkpoint;
+          batch.forEach((p, i) => {
+            p.resolve({ index: first + i, result: results[i], checkpoint });
+          });
         } catch (error) {
-          this.failed(batch, error);
-        }
-        if (written) {
-          const before = previous;
-          previous = this.settle(written, before);
-          // At most one batch waits for durability while the next is prepared.
-          await before;
+          // The commit may or may not have reached storage: reload before the next batch.
+          this.stale = true;
+          this.hook?.reset();
+          const failure = new SequencerUnavailableError('the log storage failed to commit the batch', {
+            cause: error,
+          });
+          for (const p of batch) p.reject(failure);
         }
       }
     } finally {
       this.flushing = undefined;
     }
-  }
-
-  /** Plan a batch with the ledger hook and hand it to storage; resolves once storage took it. */
-  private async writeBatch(batch: PendingAppend[]): Promise<WrittenBatch | undefined> {
-    let plan: BatchPlan | undefined;
-    let appends = batch;
-    const results: unknown[] = [];
-    if (this.hook) {
-      plan = await this.hook.plan(batch, this.state.checkpoint.size);
-      appends = [];
-      plan.decisions.forEach((decision, i) => {
-        if (decision.ok) {
-          appends.push(batch[i]!);
-          results.push(decision.result);
-        } else batch[i]!.reject(decision.error);
-      });
-      if (appends.length === 0) return undefined;
-    }
-    const { firstIndex, durable } = this.commitBatch(
-      appends.map((p) => p.entry),
-      plan?.ledger,
-    );
-    return { appends, results, plan, firstIndex, checkpoint: this.state.checkpoint, durable };
-  }
-
-  /**
-   * Answer a written batch once it is durable and the batch before it was answered; resolves with
-   * whether it succeeded. A batch after a failed one fails too: it was planned on the failed one.
-   */
-  private async settle(written: WrittenBatch, previous: Promise<boolean>): Promise<boolean> {
-    let error: unknown;
-    try {
-      await written.durable;
-    } catch (cause) {
-      error = cause;
-    }
-    const previousOk = await previous;
-    if (error === undefined && !previousOk) error = new Error('an earlier batch failed to commit');
-    if (error !== undefined) {
-      this.failed(written.appends, error);
-      return false;
-    }
-    written.plan?.committed();
-    this.published = written.checkpoint;
-    this.committed.batches++;
-    this.committed.entries += written.appends.length;
-    written.appends.forEach((p, i) => {
-      p.resolve({
-        index: written.firstIndex + i,
-        result: written.results[i],
-        checkpoint: written.checkpoint,
-      });
-    });
-    return true;
-  }
-
-  /** A commit failed and may or may not have reached storage: reload before the next batch. */
-  private failed(appends: PendingAppend[], error: unknown): void {
-    this.stale = true;
-    this.hook?.reset();
-    this.failAll(appends, error);
-  }
-
-  private failAll(appends: PendingAppend[], error: unknown): void {
-    if (appends.length === 0) return;
-    const failure =
-      error instanceof SequencerUnavailableError
-        ? error
-        : new SequencerUnavailableError('the log storage failed to commit the batch', { cause: error });
-    for (const p of appends) p.reject(failure);
   }
 
   /** How many pending appends the next batch takes: up to the count and byte limits, at least one. */
@@ -325,18 +232,11 @@ export class Sequencer {
     const state = await loadLogState(this.storage, this.verifier, this.origin);
     if (!state) throw new SequencerUnavailableError('the log storage lost its checkpoint');
     this.state = state;
-    this.published = state.checkpoint;
     this.stale = false;
   }
 
-  /**
-   * Compute the batch's tiles and checkpoint on copies, hand them to storage and move the working
-   * state on; `durable` resolves once storage has made the batch durable.
-   */
-  private commitBatch(
-    entries: Uint8Array[],
-    ledger: LedgerBatch | undefined,
-  ): { firstIndex: number; durable: Promise<void> } {
+  /** Compute the batch's tiles and checkpoint on copies, commit, then swap the state in. */
+  private async commitBatch(entries: Uint8Array[], ledger: LedgerBatch | undefined): Promise<number> {
     const firstIndex = this.state.checkpoint.size;
     let size = firstIndex;
     const edges = this.state.edgeTiles.map((tile) => tile.clone());
@@ -366,14 +266,15 @@ export class Sequencer {
       tiles.push({ level, index, width: edge.width, data: edge.serialize() });
     }
     const checkpoint = signedCheckpoint(this.origin, size, rootFromEdgeTiles(size, edges), this.signer);
-    const durable = this.storage.commit(
+    await this.storage.commit(
       ledger === undefined
         ? { firstIndex, entries, tiles, checkpoint }
         : { firstIndex, entries, tiles, checkpoint, ledger },
     );
-    // The next batch builds on this one; if this one fails, so does the next (see settle).
     this.state = { checkpoint, edgeTiles: edges };
-    return { firstIndex, durable };
+    this.committed.batches++;
+    this.committed.entries += entries.length;
+    return firstIndex;
   }
 
   /** Stop at once (the writer lock was lost): refuse what is pending and every further append. */

@@ -109,11 +109,6 @@ export interface LogStorage extends LogReads, LedgerReads {
   init(): Promise<void>;
   /** Run `fn` with reads that all see one consistent state, whatever a writer commits meanwhile. */
   snapshot<T>(fn: (reads: LogReads) => Promise<T>): Promise<T>;
-  /**
-   * Store a batch; resolves once it is durable. The next commit may be called before that: commits
-   * apply in the order they were called, and one called after a failed one fails as well (its
-   * fence no longer matches, or the storage refuses every commit after a failed sync).
-   */
   commit(batch: LogBatch): Promise<void>;
   /**
    * Try to become the one writer. SQLite: an exclusive lock on the data directory's database
@@ -131,10 +126,7 @@ export interface LogStorage extends LogReads, LedgerReads {
 
 /** Raised when a commit's fence fails: another writer has moved the log on. */
 export class FenceError extends Error {
-  constructor(
-    readonly expected: number,
-    readonly actual: number,
-  ) {
+  constructor(expected: number, actual: number) {
     super(`log size in storage is ${actual}, this sequencer expected ${expected}: another writer is active`);
     this.name = 'FenceError';
   }

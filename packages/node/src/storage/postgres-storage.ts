@@ -201,18 +201,7 @@ export class PostgresStorage extends PostgresReads implements LogStorage {
     }
   }
 
-  /** The commit in progress: the next one starts after it, on the same session. */
-  private lastCommit: Promise<void> = Promise.resolve();
-
-  commit(batch: LogBatch): Promise<void> {
-    // One session runs one transaction at a time: commits queue, in the order they were called. A
-    // commit after a failed one fails its fence (the stored size is short of its firstIndex).
-    const run = this.lastCommit.catch(() => {}).then(() => this.commitNow(batch));
-    this.lastCommit = run;
-    return run;
-  }
-
-  private async commitNow(batch: LogBatch): Promise<void> {
+  async commit(batch: LogBatch): Promise<void> {
     // The writer commits on the session that holds its lock: if that session is gone, so is the
     // right to append.
     const client = this.lockClient;
