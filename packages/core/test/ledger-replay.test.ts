@@ -340,7 +340,7 @@ function generate(seed: number, count: number): Workload {
         }
       },
     ],
-    [1, () => signed(someone(0.9), pick(['asset.transfer', 'identity.delete']), { asset: '0'.repeat(64) })],
+    [1, () => signed(someone(0.9), pick(['asset.teleport', 'identity.delete']), { asset: '0'.repeat(64) })],
     [
       1,
       () =>

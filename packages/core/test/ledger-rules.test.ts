@@ -183,7 +183,7 @@ describe('ledger rules: the envelope', () => {
     const fresh = new TestLedger();
     assertRefused(
       fresh,
-      () => fresh.submit(new Actor('nobody'), 'asset.transfer', {}),
+      () => fresh.submit(new Actor('nobody'), 'asset.teleport', {}),
       'unknown_type',
       'type',
     );

@@ -530,7 +530,7 @@ const TX_ROWS: Row[] = [
   // Types and bodies (state-free rules)
   {
     name: 'an unknown type',
-    send: (f) => post(f, f.alice.sign('asset.transfer', { asset: f.file.id, to: f.bob.did })),
+    send: (f) => post(f, f.alice.sign('asset.teleport', { asset: f.file.id, to: f.bob.did })),
     status: 400,
     code: 'unknown_type',
   },

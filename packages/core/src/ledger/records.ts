@@ -68,6 +68,30 @@ export interface AssetRecord {
   metadata: AssetMetadata;
   registered: LogRef;
   updated: LogRef;
+  /** When the current owner got the asset; absent while the registrant holds it (see registered). */
+  acquired?: LogRef;
+  /** A transfer offered and not yet accepted (where the policy asks for acceptance). */
+  pendingTransfer?: { to: string; offer: LogRef };
+}
+
+/** A change of hands, or an offer of one: an asset's ownership history, never changed. */
+export interface AssetEventRecord {
+  kind: 'asset-event';
+  asset: string;
+  event: 'transfer-offered' | 'transferred';
+  from: string;
+  to: string;
+  at: LogRef;
+  /** For a transfer that needed acceptance: the offer it accepted. */
+  offer?: LogRef;
+}
+
+/** How many transfers an identity offered on one day (China Standard Time): the daily gift cap. */
+export interface GiftCountRecord {
+  kind: 'gift-count';
+  did: string;
+  day: string;
+  count: number;
 }
 
 /** One revision of an asset's metadata; revision 0 is the registration. They are never changed. */
@@ -103,7 +127,9 @@ export type StateRecord =
   | AssetRecord
   | AssetRevisionRecord
   | CidRecord
-  | AliasRecord;
+  | AliasRecord
+  | AssetEventRecord
+  | GiftCountRecord;
 
 export const LEDGER_KEY = 'ledger';
 export const identityKey = (did: string): string => `identity/${did}`;
@@ -112,8 +138,36 @@ export const assetKey = (id: string): string => `asset/${id}`;
 /** Zero-padded so that a key-ordered scan lists revisions in order. */
 export const assetRevisionKey = (id: string, revision: number): string =>
   `asset/${id}/revision/${String(revision).padStart(16, '0')}`;
+/** Zero-padded log index: a key-ordered scan lists an asset's history in order. */
+export const assetEventKey = (id: string, index: number): string =>
+  `asset/${id}/event/${String(index).padStart(16, '0')}`;
+export const giftCountKey = (did: string, day: string): string => `gifts/${did}/${day}`;
 export const cidKey = (cid: string): string => `cid/${cid}`;
 export const aliasKey = (alias: string): string => `alias/${alias}`;
+
+/** The key a record is stored under. */
+export function recordKey(record: StateRecord): string {
+  switch (record.kind) {
+    case 'ledger':
+      return LEDGER_KEY;
+    case 'identity':
+      return identityKey(record.did);
+    case 'credential':
+      return credentialKey(record.id);
+    case 'asset':
+      return assetKey(record.id);
+    case 'asset-revision':
+      return assetRevisionKey(record.asset, record.revision);
+    case 'asset-event':
+      return assetEventKey(record.asset, record.at.index);
+    case 'gift-count':
+      return giftCountKey(record.did, record.day);
+    case 'cid':
+      return cidKey(record.cid);
+    case 'alias':
+      return aliasKey(record.alias);
+  }
+}
 
 /** One write of a transaction's effect: the record's whole new value under its key. */
 export interface StateWrite {

@@ -22,14 +22,17 @@ import {
 } from '../tx/transaction.js';
 import { verifyDocument } from '../vc/eddsa-jcs-2022.js';
 import {
+  type AssetEventRecord,
   type AssetRecord,
   type AssetRevisionRecord,
   aliasKey,
+  assetEventKey,
   assetKey,
   assetRevisionKey,
   type CredentialRecord,
   cidKey,
   credentialKey,
+  giftCountKey,
   type HeldCredential,
   type IdentityRecord,
   identityKey,
@@ -40,15 +43,20 @@ import {
   type StateWrite,
 } from './records.js';
 import {
+  type AssetAccept,
   type AssetMetadata,
   type AssetRegister,
+  type AssetTransfer,
   type AssetUpdate,
   BODY_SCHEMAS,
   type CredentialIssue,
   type CredentialRevoke,
+  DEFAULT_MARKET_POLICY,
   type IdentityRegister,
   isTransactionType,
   type LedgerGenesis,
+  type MarketPolicy,
+  type PolicySet,
   type TransactionType,
 } from './schemas.js';
 
@@ -74,7 +82,11 @@ export type RejectionCode =
   | 'already_registered'
   | 'asset_not_found'
   | 'not_owner'
-  | 'revision_conflict';
+  | 'revision_conflict'
+  | 'not_recipient'
+  | 'no_pending_transfer'
+  | 'holding_period'
+  | 'gift_cap_reached';
 
 export interface Rejection {
   ok: false;
@@ -176,6 +188,22 @@ export function prepareTransaction(tx: SignedTransaction): PreparedTransaction |
       if (problem) return invalid(problem);
       if (body.derivedFrom?.includes(body.asset)) return invalid('an asset cannot be derived from itself');
       keys.push(assetKey(body.asset), ...(body.derivedFrom ?? []).map(assetKey));
+      break;
+    }
+    case 'policy.set':
+      break;
+    case 'asset.transfer': {
+      const body = tx.body as AssetTransfer;
+      const problem = didProblem(body.to);
+      if (problem) return invalid(`to: ${problem}`);
+      if (body.to === tx.actor) return invalid('to: an owner cannot transfer an asset to themselves');
+      // The gift count is read whatever the regime: the policy is state, unknown here.
+      keys.push(assetKey(body.asset), identityKey(body.to), giftCountKey(tx.actor, chinaDay(tx.time)));
+      break;
+    }
+    case 'asset.accept': {
+      const body = tx.body as AssetAccept;
+      keys.push(assetKey(body.asset));
       break;
     }
   }
@@ -535,8 +563,153 @@ export function applyTransaction(
       state.put(assetRevisionKey(id, next), revision(id, next, tx.actor, metadata, at));
       return { ok: true, writes: state.writes(), subject: { asset: id } };
     }
+
+    case 'policy.set': {
+      if (!isOperator)
+        return reject(
+          'not_authorized',
+          'policy.set.operator',
+          `only the operator, ${ledger.operator}, sets the policy`,
+        );
+      const ledgerRecord = state.edit(LEDGER_KEY, 'ledger')!;
+      ledgerRecord.policy = (tx.body as PolicySet).policy;
+      state.put(LEDGER_KEY, ledgerRecord);
+      return { ok: true, writes: state.writes(), subject: {} };
+    }
+
+    case 'asset.transfer': {
+      const body = tx.body as AssetTransfer;
+      const market = ledger.policy.market ?? DEFAULT_MARKET_POLICY;
+      const asset = state.edit(assetKey(body.asset), 'asset');
+      if (!asset) return reject('asset_not_found', 'asset.exists', `there is no asset ${body.asset}`);
+      if (asset.owner !== tx.actor)
+        return reject(
+          'not_owner',
+          'asset.transfer.owner',
+          `only the owner, ${asset.owner}, transfers asset ${asset.id}`,
+        );
+      const recipient = state.get(identityKey(body.to), 'identity');
+      if (!recipient)
+        return reject(
+          'unknown_identity',
+          'asset.transfer.recipient',
+          `${body.to} is not a registered identity`,
+        );
+      if (market.regime === 'cn-collectibles') {
+        const refused = collectiblesTransferRefusal(market, asset, actor, recipient, tx.time);
+        if (refused) return refused;
+        const day = chinaDay(tx.time);
+        const gifts = state.get(giftCountKey(tx.actor, day), 'gift-count');
+        const count = gifts?.count ?? 0;
+        if (count >= market.dailyGiftCap)
+          return reject(
+            'gift_cap_reached',
+            'policy.cn-collectibles.daily-gift-cap',
+            `${tx.actor} has offered ${count} transfers on ${day} (China Standard Time); the policy allows ${market.dailyGiftCap} a day`,
+            { day, count, cap: market.dailyGiftCap },
+          );
+        state.put(giftCountKey(tx.actor, day), { kind: 'gift-count', did: tx.actor, day, count: count + 1 });
+      }
+      if (market.transferNeedsAcceptance) {
+        // A new offer replaces a pending one: an offer nobody accepts never locks the owner out.
+        asset.pendingTransfer = { to: body.to, offer: at };
+        state.put(assetKey(asset.id), asset);
+        state.put(
+          assetEventKey(asset.id, at.index),
+          event(asset.id, 'transfer-offered', tx.actor, body.to, at),
+        );
+      } else moveOwnership(state, asset, body.to, at);
+      return { ok: true, writes: state.writes(), subject: { asset: asset.id, did: body.to } };
+    }
+
+    case 'asset.accept': {
+      const body = tx.body as AssetAccept;
+      const asset = state.edit(assetKey(body.asset), 'asset');
+      if (!asset) return reject('asset_not_found', 'asset.exists', `there is no asset ${body.asset}`);
+      const pending = asset.pendingTransfer;
+      if (!pending || pending.offer.txId !== body.transfer)
+        return reject(
+          'no_pending_transfer',
+          'asset.accept.pending',
+          pending
+            ? `the pending transfer of asset ${asset.id} is ${pending.offer.txId}, not ${body.transfer}`
+            : `asset ${asset.id} has no pending transfer`,
+          pending ? { pending: pending.offer.txId } : undefined,
+        );
+      if (pending.to !== tx.actor)
+        return reject('not_recipient', 'asset.accept.recipient', `the transfer was offered to ${pending.to}`);
+      const market = ledger.policy.market ?? DEFAULT_MARKET_POLICY;
+      if (market.regime === 'cn-collectibles' && !hasRealName(actor, tx.time))
+        return reject(
+          'real_name_required',
+          'policy.cn-collectibles.real-name',
+          'under the cn-collectibles policy a recipient needs a valid real-name credential',
+        );
+      moveOwnership(state, asset, tx.actor, at, pending.offer);
+      return { ok: true, writes: state.writes(), subject: { asset: asset.id, did: tx.actor } };
+    }
   }
   return reject('unknown_type', 'type', `"${type}" has no rules`);
+}
+
+/** The day of `time` in China Standard Time (UTC+8), YYYY-MM-DD: the day of the daily gift cap. */
+export function chinaDay(time: string): string {
+  return new Date(Date.parse(time) + 8 * 3_600_000).toISOString().slice(0, 10);
+}
+
+const DAY_MS = 86_400_000;
+
+/** The cn-collectibles checks on a transfer offer: real names on both sides, the holding period. */
+function collectiblesTransferRefusal(
+  market: MarketPolicy,
+  asset: AssetRecord,
+  owner: IdentityRecord,
+  recipient: IdentityRecord,
+  time: string,
+): Rejection | undefined {
+  for (const [who, identity] of [
+    ['the owner', owner],
+    ['the recipient', recipient],
+  ] as const) {
+    if (!hasRealName(identity, time))
+      return reject(
+        'real_name_required',
+        'policy.cn-collectibles.real-name',
+        `under the cn-collectibles policy ${who}, ${identity.did}, needs a valid real-name credential`,
+      );
+  }
+  const acquired = (asset.acquired ?? asset.registered).time;
+  const until = new Date(Date.parse(acquired) + market.holdingPeriodDays * DAY_MS).toISOString();
+  if (Date.parse(time) < Date.parse(until))
+    return reject(
+      'holding_period',
+      'policy.cn-collectibles.holding-period',
+      `asset ${asset.id} was acquired at ${acquired}; the policy allows giving it away after ${market.holdingPeriodDays} days, from ${until}`,
+      { acquired, until },
+    );
+  return undefined;
+}
+
+/** The asset changes hands: a new owner from `at`, any pending offer gone, the event recorded. */
+function moveOwnership(state: Scratch, asset: AssetRecord, to: string, at: LogRef, offer?: LogRef): void {
+  const from = asset.owner;
+  asset.owner = to;
+  asset.acquired = at;
+  delete asset.pendingTransfer;
+  state.put(assetKey(asset.id), asset);
+  const record = event(asset.id, 'transferred', from, to, at);
+  if (offer) record.offer = offer;
+  state.put(assetEventKey(asset.id, at.index), record);
+}
+
+function event(
+  asset: string,
+  kind: AssetEventRecord['event'],
+  from: string,
+  to: string,
+  at: LogRef,
+): AssetEventRecord {
+  return { kind: 'asset-event', asset, event: kind, from, to, at };
 }
 
 function newIdentity(

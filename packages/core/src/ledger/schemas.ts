@@ -122,16 +122,55 @@ const metadataProperties = {
 export const AssetMetadataSchema = Type.Object(metadataProperties, { additionalProperties: false });
 export type AssetMetadata = Static<typeof AssetMetadataSchema>;
 
+/**
+ * The market regimes a policy chooses between. open-market: works change hands freely.
+ * cn-collectibles: the 2022 rules for Chinese digital collectibles: real-name credentials on both
+ * sides of a transfer, gifts only after a holding period, and a daily cap on gifts.
+ */
+export const MARKET_REGIMES = ['open-market', 'cn-collectibles'] as const;
+export type MarketRegime = (typeof MARKET_REGIMES)[number];
+
+export const MarketPolicySchema = Type.Object(
+  {
+    regime: Type.Union(MARKET_REGIMES.map((regime) => Type.Literal(regime))),
+    /** Whether ownership moves only once the recipient accepts (asset.accept). */
+    transferNeedsAcceptance: Type.Boolean(),
+    /** cn-collectibles: whole days an owner holds a work before giving it away. */
+    holdingPeriodDays: Type.Integer({ minimum: 0, maximum: 3650 }),
+    /** cn-collectibles: most transfers one identity offers in a day (China Standard Time, UTC+8). */
+    dailyGiftCap: Type.Integer({ minimum: 1, maximum: 100_000 }),
+  },
+  { additionalProperties: false },
+);
+export type MarketPolicy = Static<typeof MarketPolicySchema>;
+
 export const PolicySchema = Type.Object(
   {
     /** Whether registering an asset needs an unrevoked real-name credential. */
     realNameToRegister: Type.Boolean(),
+    /** The market regime; DEFAULT_MARKET_POLICY where absent. */
+    market: Type.Optional(MarketPolicySchema),
   },
   { additionalProperties: false },
 );
 export type Policy = Static<typeof PolicySchema>;
 
 export const DEFAULT_POLICY: Policy = Object.freeze({ realNameToRegister: false });
+
+export const DEFAULT_MARKET_POLICY: MarketPolicy = Object.freeze({
+  regime: 'open-market',
+  transferNeedsAcceptance: false,
+  holdingPeriodDays: 180,
+  dailyGiftCap: 10,
+});
+
+/** The cn-collectibles regime with the 2022 rules' figures: 180 days' holding, 10 gifts a day. */
+export const CN_COLLECTIBLES_POLICY: MarketPolicy = Object.freeze({
+  regime: 'cn-collectibles',
+  transferNeedsAcceptance: true,
+  holdingPeriodDays: 180,
+  dailyGiftCap: 10,
+});
 
 export const LedgerGenesisBody = Type.Object(
   {
@@ -255,6 +294,35 @@ export const AssetUpdateBody = Type.Object(
   { additionalProperties: false },
 );
 
+export const PolicySetBody = Type.Object(
+  { policy: PolicySchema },
+  { additionalProperties: false, description: "The operator's new policy, in full (it replaces the last)" },
+);
+
+const NoteSchema = Type.String({ maxLength: 500, pattern: LINE });
+
+export const AssetTransferBody = Type.Object(
+  {
+    asset: AssetIdSchema,
+    to: DidKeySchema,
+    note: Type.Optional(NoteSchema),
+  },
+  {
+    additionalProperties: false,
+    description:
+      'The owner gives the asset to another identity; where the policy asks, it moves once they accept. A new offer replaces a pending one.',
+  },
+);
+
+export const AssetAcceptBody = Type.Object(
+  {
+    asset: AssetIdSchema,
+    /** The id of the asset.transfer transaction that offered it. */
+    transfer: TxIdSchema,
+  },
+  { additionalProperties: false, description: 'The recipient of a pending transfer accepts it' },
+);
+
 /** Every transaction type this version knows, with its body's schema. */
 export const BODY_SCHEMAS = {
   'ledger.genesis': LedgerGenesisBody,
@@ -263,6 +331,9 @@ export const BODY_SCHEMAS = {
   'credential.revoke': CredentialRevokeBody,
   'asset.register': AssetRegisterBody,
   'asset.update': AssetUpdateBody,
+  'policy.set': PolicySetBody,
+  'asset.transfer': AssetTransferBody,
+  'asset.accept': AssetAcceptBody,
 } as const satisfies Record<string, TSchema>;
 
 export type TransactionType = keyof typeof BODY_SCHEMAS;
@@ -273,6 +344,9 @@ export type CredentialIssue = BodyOf<'credential.issue'>;
 export type CredentialRevoke = BodyOf<'credential.revoke'>;
 export type AssetRegister = BodyOf<'asset.register'>;
 export type AssetUpdate = BodyOf<'asset.update'>;
+export type PolicySet = BodyOf<'policy.set'>;
+export type AssetTransfer = BodyOf<'asset.transfer'>;
+export type AssetAccept = BodyOf<'asset.accept'>;
 
 export function isTransactionType(type: string): type is TransactionType {
   return Object.hasOwn(BODY_SCHEMAS, type);

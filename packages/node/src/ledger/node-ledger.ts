@@ -246,6 +246,8 @@ export function stateRow(key: string, record: StateRecord): StateRow {
             ? record.genesis.index
             : record.kind === 'cid'
               ? record.registered.index
-              : 0;
+              : record.kind === 'asset-event'
+                ? record.at.index
+                : 0;
   return { key, kind: record.kind, value, owner: null, media: null, search: null, idx };
 }

@@ -6,24 +6,18 @@ import { createPrivateKey, type KeyObject, sign as nodeSign } from 'node:crypto'
 import { readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import {
-  aliasKey,
-  assetKey,
-  assetRevisionKey,
   base64Encode,
   type Credential,
   cidFromBytes,
-  cidKey,
   concatBytes,
-  credentialKey,
   didFromSeed,
   encodeTransaction,
   hexDecode,
   hexEncode,
-  identityKey,
   issueRealNameCredential,
   issueRoleCredential,
-  LEDGER_KEY,
   type Role,
+  recordKey,
   type StateRecord,
   sha256,
   signUploadAuthorization,
@@ -321,24 +315,7 @@ export function gridGlb(n: number, color: [number, number, number, number] = [0.
 // What a node stores
 
 /** The key a record is stored under (records.ts). */
-export function keyOf(record: StateRecord): string {
-  switch (record.kind) {
-    case 'ledger':
-      return LEDGER_KEY;
-    case 'identity':
-      return identityKey(record.did);
-    case 'credential':
-      return credentialKey(record.id);
-    case 'asset':
-      return assetKey(record.id);
-    case 'asset-revision':
-      return assetRevisionKey(record.asset, record.revision);
-    case 'cid':
-      return cidKey(record.cid);
-    case 'alias':
-      return aliasKey(record.alias);
-  }
-}
+export const keyOf = recordKey;
 
 /**
  * Every state record as stored, parsed, in key order. The stored rows give values only, so each
