@@ -1241,6 +1241,84 @@ for (const backend of BACKENDS) {
         assert.equal(revisions.revisions.length, 3);
       });
 
+      test('a transfer changes the owner at once, or on acceptance where the policy asks; the history shows each step', async () => {
+        const bytes = utf8Encode('a work that changes hands');
+        const { mediaType } = await f.client.put(f.alice, bytes);
+        const id = (
+          await f.client.accept(
+            f.alice,
+            'asset.register',
+            assetBody(bytes, mediaType, { title: 'A work that changes hands' }),
+          )
+        ).subject.asset!;
+        const given = await f.client.accept(f.alice, 'asset.transfer', { asset: id, to: f.bob.did });
+        assert.deepEqual(given.subject, { asset: id, did: f.bob.did });
+        const owned = await f.client.getJson<{ owner: string; acquired: { index: number } }>(
+          `/v1/assets/${id}`,
+        );
+        assert.equal(owned.owner, f.bob.did);
+        assert.equal(owned.acquired.index, given.index);
+
+        // With acceptance: Bob offers it back; it is Alice's once she accepts.
+        const policy = (withAcceptance: boolean) => ({
+          realNameToRegister: false,
+          ...(withAcceptance
+            ? {
+                market: {
+                  regime: 'open-market',
+                  transferNeedsAcceptance: true,
+                  holdingPeriodDays: 180,
+                  dailyGiftCap: 10,
+                },
+              }
+            : {}),
+        });
+        await f.client.accept(f.operator, 'policy.set', { policy: policy(true) });
+        try {
+          const offered = await f.client.accept(f.bob, 'asset.transfer', { asset: id, to: f.alice.did });
+          const pending = await f.client.getJson<{
+            owner: string;
+            pendingTransfer: { to: string; offer: { index: number; txId: string } };
+          }>(`/v1/assets/${id}`);
+          assert.equal(pending.owner, f.bob.did);
+          assert.equal(pending.pendingTransfer.to, f.alice.did);
+          assert.deepEqual(
+            [pending.pendingTransfer.offer.index, pending.pendingTransfer.offer.txId],
+            [offered.index, offered.txId],
+          );
+          const wrong = await f.client.submit(
+            f.mallory,
+            f.mallory.sign('asset.accept', { asset: id, transfer: offered.txId }),
+          );
+          assert.equal((wrong.json() as Problem).code, 'unknown_identity');
+          const accepted = await f.client.accept(f.alice, 'asset.accept', {
+            asset: id,
+            transfer: offered.txId,
+          });
+          const history = await f.client.getJson<{
+            registered: { by: string };
+            events: {
+              event: string;
+              from: string;
+              to: string;
+              at: { index: number };
+              offer?: { index: number };
+            }[];
+          }>(`/v1/assets/${id}/history`);
+          assert.equal(history.registered.by, f.alice.did);
+          assert.deepEqual(
+            history.events.map((e) => [e.event, e.from, e.to, e.at.index, e.offer?.index]),
+            [
+              ['transferred', f.alice.did, f.bob.did, given.index, undefined],
+              ['transfer-offered', f.bob.did, f.alice.did, offered.index, undefined],
+              ['transferred', f.bob.did, f.alice.did, accepted.index, offered.index],
+            ],
+          );
+        } finally {
+          await f.client.accept(f.operator, 'policy.set', { policy: policy(false) });
+        }
+      });
+
       test('an unregistered identity cannot upload until it registers', async () => {
         const dave = new TestActor('dave');
         const bytes = utf8Encode("dave's first file");

@@ -98,6 +98,10 @@ function metadataOnly(title: string) {
 interface ModelAsset {
   id: string;
   owner: TestActor;
+  /** Who registered it: a second registration of its bytes by them is already_registered. */
+  registrant: TestActor;
+  /** A transfer offered and waiting for the recipient (the node's record says). */
+  pending?: { to: TestActor; txId: string };
   revision: number;
   bytes: Uint8Array;
   mediaType: string;
@@ -252,10 +256,27 @@ class Workload {
         this.registered.add(actor.did);
       }
     }
-    for (const asset of this.assets) {
-      const record = await this.client.getJson<{ revision: number }>(`/v1/assets/${asset.id}`);
-      asset.revision = record.revision;
-    }
+    for (const asset of this.assets) await this.syncAsset(asset);
+  }
+
+  /** The asset's revision, owner and pending transfer, as the node holds them. */
+  async syncAsset(asset: ModelAsset): Promise<void> {
+    const record = await this.client.getJson<{
+      revision: number;
+      owner: string;
+      pendingTransfer?: { to: string; offer: { txId: string } };
+    }>(`/v1/assets/${asset.id}`);
+    asset.revision = record.revision;
+    asset.owner = this.actorOf(record.owner);
+    const pending = record.pendingTransfer;
+    if (pending) asset.pending = { to: this.actorOf(pending.to), txId: pending.offer.txId };
+    else delete asset.pending;
+  }
+
+  actorOf(did: string): TestActor {
+    const actor = [this.operator, ...this.people].find((a) => a.did === did);
+    assert.ok(actor, `${did} is none of the workload's actors`);
+    return actor;
   }
 
   // -------------------------------------------------------------------------------------------
@@ -292,6 +313,7 @@ class Workload {
       this.assets.push({
         id: answer.subject.asset!,
         owner: actor,
+        registrant: actor,
         revision: 0,
         bytes,
         mediaType,
@@ -308,7 +330,7 @@ class Workload {
     const body = assetBody(asset.bytes, asset.mediaType, this.metadata('again'));
     const answer = await this.post(actor, actor.sign('asset.register', body), 'conflicting asset.register');
     assert.ok('code' in answer, 'the same bytes were registered twice');
-    assert.equal(answer.code, actor === asset.owner ? 'already_registered' : 'rights_conflict');
+    assert.equal(answer.code, actor === asset.registrant ? 'already_registered' : 'rights_conflict');
     assert.equal(answer.details?.asset, asset.id);
   }
 
@@ -324,6 +346,63 @@ class Workload {
     const entry = actor.sign('asset.update', { asset: asset.id, revision, ...metadata });
     const answer = await this.post(actor, entry, 'asset.update');
     if ('txId' in answer) asset.revision = revision;
+  }
+
+  /** The operator (mostly) sets a market policy: open, open with acceptance, or cn-collectibles. */
+  async setPolicy(): Promise<void> {
+    const withAcceptance = {
+      regime: 'open-market',
+      transferNeedsAcceptance: true,
+      holdingPeriodDays: 180,
+      dailyGiftCap: 10,
+    };
+    const market = this.pick([
+      undefined,
+      withAcceptance,
+      withAcceptance,
+      // No holding period, so that transfers between real-named people happen in the workload.
+      {
+        regime: 'cn-collectibles',
+        transferNeedsAcceptance: this.chance(0.5),
+        holdingPeriodDays: 0,
+        dailyGiftCap: 1 + this.int(3),
+      },
+    ]);
+    const people = this.registeredPeople();
+    const actor = this.chance(0.85) || people.length === 0 ? this.operator : this.pick(people);
+    const policy = { realNameToRegister: false, ...(market ? { market } : {}) };
+    await this.post(actor, actor.sign('policy.set', { policy }), 'policy.set');
+  }
+
+  /** The owner (mostly) gives an asset to someone, registered or not. */
+  async transferAsset(): Promise<void> {
+    if (this.assets.length === 0) return this.registerAsset();
+    const asset = this.pick(this.assets);
+    const people = this.registeredPeople();
+    const actor = this.chance(0.85) || people.length === 0 ? asset.owner : this.pick(people);
+    const to = this.pick([this.operator, ...this.people].filter((p) => p !== actor));
+    const body = { asset: asset.id, to: to.did, ...(this.chance(0.3) ? { note: `for ${to.label}` } : {}) };
+    const answer = await this.post(actor, actor.sign('asset.transfer', body), 'asset.transfer');
+    if ('txId' in answer) await this.syncAsset(asset);
+  }
+
+  /** The recipient (mostly) accepts a pending transfer. */
+  async acceptTransfer(): Promise<void> {
+    const waiting = this.assets.filter((a) => a.pending);
+    if (waiting.length === 0) return this.transferAsset();
+    const asset = this.pick(waiting);
+    const pending = asset.pending!;
+    const people = this.registeredPeople();
+    const actor = this.chance(0.85) || people.length === 0 ? pending.to : this.pick(people);
+    const transfer = this.chance(0.9)
+      ? pending.txId
+      : transactionId(utf8Encode(`no such offer ${this.next()}`));
+    const answer = await this.post(
+      actor,
+      actor.sign('asset.accept', { asset: asset.id, transfer }),
+      'asset.accept',
+    );
+    if ('txId' in answer) await this.syncAsset(asset);
   }
 
   async issueCredential(): Promise<void> {
@@ -430,6 +509,7 @@ class Workload {
       this.assets.push({
         id,
         owner: actor,
+        registrant: actor,
         revision: 0,
         bytes,
         mediaType: 'application/octet-stream',
@@ -540,6 +620,7 @@ class Workload {
               this.assets.push({
                 id: answer.subject.asset!,
                 owner: actor,
+                registrant: actor,
                 revision: 0,
                 bytes,
                 mediaType: 'application/octet-stream',
@@ -622,6 +703,9 @@ class Workload {
       [7, () => this.appendValid()],
       [4, () => this.appendRefused()],
       [4, () => this.burst()],
+      [4, () => this.setPolicy()],
+      [12, () => this.transferAsset()],
+      [10, () => this.acceptTransfer()],
     ];
     const total = kinds.reduce((sum, [weight]) => sum + weight, 0);
     for (let i = 0; i < steps; i++) {
@@ -696,6 +780,15 @@ for (const backend of BACKENDS) {
           `${ledger.counts.rejected} without effect, ${ledger.size} records; races won: ${expect.races.join(' ')}; refused: ` +
           [...expect.codes].map(([code, n]) => `${code} ${n}`).join(', '),
       );
+      assert.ok(
+        workload.assets.some((a) => a.owner !== a.registrant),
+        'no asset changed hands',
+      );
+      for (const what of ['policy.set', 'asset.transfer', 'asset.accept'])
+        assert.ok(
+          [...expect.atIndex.values()].some((e) => e.what === what),
+          `no ${what} was accepted`,
+        );
       assert.equal(outcomes[0]!.ok, true, 'entry 0 is the genesis');
       assertOutcomes(expect, outcomes, 1);
       await assertStateIsReplay(node, ledger);

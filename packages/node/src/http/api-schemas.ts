@@ -155,6 +155,17 @@ export const AssetRecordSchema = Type.Object(
     metadata: AssetMetadataSchema,
     registered: LogRefSchema,
     updated: LogRefSchema,
+    acquired: Type.Optional(
+      Type.Composite([LogRefSchema], {
+        description: 'When the current owner got it; absent while its registrant holds it',
+      }),
+    ),
+    pendingTransfer: Type.Optional(
+      Type.Object(
+        { to: DidKeySchema, offer: LogRefSchema },
+        { description: 'A transfer offered and not yet accepted' },
+      ),
+    ),
   },
   { description: 'A registered asset' },
 );
@@ -221,6 +232,28 @@ export const AssetRevisionRecordSchema = Type.Object(
   },
   { description: "One revision of an asset's metadata; revision 0 is the registration" },
 );
+
+export const AssetEventRecordSchema = Type.Object(
+  {
+    kind: Type.Literal('asset-event'),
+    asset: AssetIdSchema,
+    event: Type.Union([Type.Literal('transfer-offered'), Type.Literal('transferred')]),
+    from: DidKeySchema,
+    to: DidKeySchema,
+    at: LogRefSchema,
+    offer: Type.Optional(Type.Composite([LogRefSchema], { description: 'The offer this transfer accepted' })),
+  },
+  { description: 'A transfer offered, or a change of hands' },
+);
+
+export const AssetHistorySchema = Type.Object({
+  asset: AssetIdSchema,
+  registered: Type.Composite([LogRefSchema, Type.Object({ by: DidKeySchema })], {
+    description: 'The registration, and by whom',
+  }),
+  events: Type.Array(AssetEventRecordSchema, { description: 'Oldest first, at most 10,000' }),
+  truncated: Type.Optional(Type.Literal(true, { description: 'There are more events than listed' })),
+});
 
 export const AssetRevisionsSchema = Type.Object({
   asset: AssetIdSchema,
@@ -386,6 +419,7 @@ export const API_SCHEMAS = {
   Asset: AssetViewSchema,
   AssetPage: AssetPageSchema,
   AssetRevisions: AssetRevisionsSchema,
+  AssetHistory: AssetHistorySchema,
   Receipt: ReceiptSchema,
   TxAccepted: TxAcceptedSchema,
   AppendedEntry: AppendedEntrySchema,

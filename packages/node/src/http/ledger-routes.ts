@@ -1,4 +1,5 @@
 import {
+  type AssetEventRecord,
   type AssetRecord,
   type AssetRevisionRecord,
   assetKey,
@@ -74,6 +75,9 @@ function checkDid(did: string): void {
 }
 
 /** The ledger's state for readers: the ledger itself, identities, assets and their history. */
+/** Most events GET /v1/assets/{id}/history lists (the oldest ones). */
+const MAX_HISTORY = 10_000;
+
 export async function ledgerRoutes(app: FastifyInstance, options: LedgerRoutesOptions): Promise<void> {
   const { ledger } = options;
   const read = async <T>(key: string): Promise<T | undefined> =>
@@ -139,6 +143,17 @@ export async function ledgerRoutes(app: FastifyInstance, options: LedgerRoutesOp
     );
     if (revisions.length === 0) throw new ProblemError('asset_not_found', `there is no asset ${id}`);
     return { asset: id, revisions };
+  });
+
+  app.get('/v1/assets/:id/history', async (request) => {
+    const { id } = request.params as { id: string };
+    checkAssetId(id);
+    const asset = await read<AssetRecord>(assetKey(id));
+    if (!asset) throw new ProblemError('asset_not_found', `there is no asset ${id}`);
+    const scanned = await ledger.scanState(`${assetKey(id)}/event/`, MAX_HISTORY + 1);
+    const events = scanned.slice(0, MAX_HISTORY).map((json) => JSON.parse(json) as AssetEventRecord);
+    const registered = { ...asset.registered, by: asset.registrant };
+    return { asset: id, registered, events, ...(scanned.length > MAX_HISTORY ? { truncated: true } : {}) };
   });
 
   app.get('/v1/assets', async (request) => {

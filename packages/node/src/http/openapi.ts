@@ -625,6 +625,21 @@ const ROUTES: RouteDoc[] = [
   },
   {
     method: 'get',
+    path: '/v1/assets/{id}/history',
+    ledger: true,
+    errors: ['malformed_asset_id', 'asset_not_found'],
+    operation: {
+      operationId: 'getAssetHistory',
+      tags: ['ledger'],
+      summary: "An asset's ownership history",
+      description:
+        'Its registration, then every transfer offered and every change of hands, oldest first, each with the log entry that made it.',
+      parameters: [pathParam('id', AssetIdSchema)],
+      responses: { 200: { description: 'The history', content: json(ref('AssetHistory')) } },
+    },
+  },
+  {
+    method: 'get',
     path: '/openapi.json',
     errors: [],
     operation: {
