@@ -7,6 +7,7 @@ import { logVerifyCommand } from './commands/log-verify.js';
 import { registerCommand } from './commands/register.js';
 import { serveCommand } from './commands/serve.js';
 import { showCommand } from './commands/show.js';
+import { acceptCommand, transferCommand } from './commands/transfer.js';
 import { verifyCommand } from './commands/verify.js';
 
 /** Where the CLI writes, so tests can run the real parser in-process. */
@@ -41,6 +42,8 @@ export function buildProgram(io: CliIo): Command {
   const id = idCommand(io);
   program.addCommand(id);
   program.addCommand(credentialCommand(io));
+  program.addCommand(transferCommand(io));
+  program.addCommand(acceptCommand(io));
   for (const command of [...program.commands, ...log.commands, ...id.commands]) {
     command.exitOverride().configureOutput(program.configureOutput());
   }

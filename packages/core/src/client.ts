@@ -9,11 +9,13 @@ import { base64Decode } from './base64.js';
 import { utf8Decode } from './bytes.js';
 import { parseJsonStrict } from './jcs.js';
 import type {
+  AssetEventRecord,
   AssetRecord,
   AssetRevisionRecord,
   CredentialRecord,
   IdentityRecord,
   LedgerRecord,
+  LogRef,
 } from './ledger/records.js';
 import { MAX_NOTE_SIZE } from './note.js';
 import { readAtMost } from './read-bounded.js';
@@ -64,6 +66,16 @@ export interface PriorWorkView extends PriorWorkMark {
 /** An asset as GET /v1/assets/:id shows it: its record and its "possible prior work". */
 export interface AssetView extends AssetRecord {
   possiblePriorWork: PriorWorkView[];
+}
+
+/** GET /v1/assets/:id/history: the registration, then every transfer offered and every change of hands. */
+export interface AssetHistory {
+  asset: string;
+  registered: LogRef & { by: string };
+  /** Oldest first. */
+  events: AssetEventRecord[];
+  /** Set when the asset has more events than the node lists. */
+  truncated?: true;
 }
 
 export interface AssetRevisions {
@@ -265,6 +277,11 @@ export class CinnabarClient {
   /** GET /v1/assets/:id/revisions; undefined if there is no such asset. */
   async assetRevisions(id: string): Promise<AssetRevisions | undefined> {
     return this.lookup<AssetRevisions>(`v1/assets/${encodeURIComponent(id)}/revisions`, 'asset_not_found');
+  }
+
+  /** GET /v1/assets/:id/history; undefined if there is no such asset. */
+  async assetHistory(id: string): Promise<AssetHistory | undefined> {
+    return this.lookup<AssetHistory>(`v1/assets/${encodeURIComponent(id)}/history`, 'asset_not_found');
   }
 
   /** GET /v1/assets: one page of assets, newest first, filtered by the query. */

@@ -1,7 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import {
-  CinnabarApiError,
   type Credential,
   issueRealNameCredential,
   issueRoleCredential,
@@ -10,13 +9,11 @@ import {
   parseJsonStrict,
   ROLES,
   type Role,
-  type SignedTransaction,
-  signTransaction,
 } from '@cinnabar/core';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { type CliIo, jsonOption } from '../program.js';
 import { ID_DEFAULTS, loadKeyFile, passphraseFileOption } from './id.js';
-import { clientFor, describeApiError, printable, serverOption } from './node-api.js';
+import { printable, serverOption, signAndSubmit } from './node-api.js';
 
 const METHODS = ['resident-id-card', 'passport', 'business-licence', 'other'] as const;
 
@@ -119,8 +116,9 @@ export function credentialCommand(io: CliIo): Command {
           credential = issued.credential;
           salt = issued.salt;
         }
-        await submit(
+        await signAndSubmit(
           io,
+          'credential',
           options,
           key,
           'credential.issue',
@@ -155,38 +153,11 @@ export function credentialCommand(io: CliIo): Command {
       .action(async (id: string, options: RevokeOptions) => {
         const key = await loadKeyFile(options.key, options.passphraseFile);
         const body = { id, subject: options.subject, ...(options.reason ? { reason: options.reason } : {}) };
-        await submit(io, options, key, 'credential.revoke', body, (accepted) => {
+        await signAndSubmit(io, 'credential', options, key, 'credential.revoke', body, (accepted) => {
           if (options.json) io.out(JSON.stringify(accepted));
           else io.out(printable(`Revoked ${id} (entry ${accepted.index})`));
         });
       }),
   );
   return command;
-}
-
-async function submit(
-  io: CliIo,
-  options: { server: string },
-  key: { did: string; seed: Uint8Array },
-  type: string,
-  body: JsonObject,
-  done: (accepted: { txId: string; index: number }) => void,
-): Promise<void> {
-  const client = clientFor(options.server);
-  try {
-    const seq = await client.nextSeq(key.did);
-    const signed: SignedTransaction = signTransaction(
-      { v: 1, type, actor: key.did, seq, time: new Date().toISOString(), body },
-      key.seed,
-    );
-    done(await client.submit(signed));
-  } catch (error) {
-    if (error instanceof CinnabarApiError && error.status >= 400 && error.status < 500) {
-      io.err(printable(`cinnabar credential: refused: ${describeApiError(error, options.server)}`));
-      io.exitCode = 1;
-      return;
-    }
-    if (error instanceof CinnabarApiError) throw new Error(describeApiError(error, options.server));
-    throw error;
-  }
 }

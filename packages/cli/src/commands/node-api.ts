@@ -4,9 +4,18 @@ import { request as httpRequest, type IncomingMessage } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import { Readable } from 'node:stream';
 import type { ReadableStream as NodeReadableStream } from 'node:stream/web';
-import { type CinnabarApiError, CinnabarClient, parseCheckpoint, parseNote } from '@cinnabar/core';
+import {
+  CinnabarApiError,
+  CinnabarClient,
+  type JsonObject,
+  parseCheckpoint,
+  parseNote,
+  signTransaction,
+  type TxAccepted,
+} from '@cinnabar/core';
 import { NODE_DEFAULTS } from '@cinnabar/node';
 import { Option } from 'commander';
+import type { CliIo } from '../program.js';
 
 export const NODE_API_DEFAULTS = {
   /** The node the CLI talks to: `cinnabar serve` on this machine. */
@@ -60,6 +69,38 @@ export function describeApiError(error: CinnabarApiError, server: string): strin
   if (error.code === 'fetch_failed')
     return `${error.message} (is a node running at ${server}? choose another with --server)`;
   return printable(error.message);
+}
+
+/**
+ * Sign a transaction of `type` with the key, at the actor's next sequence number, and submit it;
+ * `done` gets the node's answer. A refusal (4xx) is printed, with exit status 1.
+ */
+export async function signAndSubmit(
+  io: CliIo,
+  command: string,
+  options: { server: string },
+  key: { did: string; seed: Uint8Array },
+  type: string,
+  body: JsonObject,
+  done: (accepted: TxAccepted) => void | Promise<void>,
+): Promise<void> {
+  const client = clientFor(options.server);
+  try {
+    const seq = await client.nextSeq(key.did);
+    const signed = signTransaction(
+      { v: 1, type, actor: key.did, seq, time: new Date().toISOString(), body },
+      key.seed,
+    );
+    await done(await client.submit(signed));
+  } catch (error) {
+    if (error instanceof CinnabarApiError && error.status >= 400 && error.status < 500) {
+      io.err(printable(`cinnabar ${command}: refused: ${describeApiError(error, options.server)}`));
+      io.exitCode = 1;
+      return;
+    }
+    if (error instanceof CinnabarApiError) throw new Error(describeApiError(error, options.server));
+    throw error;
+  }
 }
 
 /** How long the probe after a broken upload waits for the node to refuse its headers. */
