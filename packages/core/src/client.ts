@@ -124,7 +124,7 @@ export interface TxAccepted {
   type: string;
   actor: string;
   /** The asset, credential or identity it made or changed. */
-  subject: { asset?: string; credential?: string; did?: string };
+  subject: { asset?: string; credential?: string; licence?: string; did?: string };
   /** Registered assets that look or are shaped like this one. */
   possiblePriorWork?: PriorWorkMark[];
   receipt: Receipt;

@@ -386,6 +386,50 @@ class Workload {
     if ('txId' in answer) await this.syncAsset(asset);
   }
 
+  /** Licence ids granted, with their asset and licensee (the node decides which were accepted). */
+  readonly licences: { id: string; asset: string; licensee: TestActor; grantor: TestActor }[] = [];
+
+  /** The owner (mostly) licenses a work, sometimes exclusively, sometimes overlapping; or a licensee sublicenses. */
+  async grantLicence(): Promise<void> {
+    if (this.assets.length === 0) return this.registerAsset();
+    const asset = this.pick(this.assets);
+    const people = this.registeredPeople();
+    if (people.length === 0) return this.registerIdentity();
+    const parent = this.chance(0.2) ? this.licences.find((l) => l.asset === asset.id) : undefined;
+    const actor = parent ? parent.licensee : this.chance(0.85) ? asset.owner : this.pick(people);
+    const licensee = this.pick([this.operator, ...this.people].filter((p) => p !== actor));
+    const uses = ['display', 'reproduce', 'adapt', 'distribute', 'commercial'].filter(() => this.chance(0.4));
+    const start = `2026-0${1 + this.int(9)}-1${this.int(10)}`;
+    const terms = {
+      uses: uses.length > 0 ? uses : ['display'],
+      territory: this.chance(0.5) ? 'worldwide' : this.chance(0.5) ? ['CN'] : ['CN', 'HK'],
+      start,
+      ...(this.chance(0.5) ? { end: `2027-0${1 + this.int(9)}-01` } : {}),
+      exclusive: this.chance(0.3),
+      sublicensable: this.chance(0.5),
+      royaltyBasisPoints: this.int(3) * 500,
+      legalTextHash: transactionId(utf8Encode(`licence text ${this.int(3)}`)),
+    };
+    const body = { asset: asset.id, licensee: licensee.did, terms, ...(parent ? { under: parent.id } : {}) };
+    const answer = await this.post(actor, actor.sign('licence.grant', body), 'licence.grant');
+    if ('txId' in answer) this.licences.push({ id: answer.txId, asset: asset.id, licensee, grantor: actor });
+  }
+
+  /** The grantor or owner (mostly) revokes a licence; sometimes a stranger tries, or it is revoked again. */
+  async revokeLicence(): Promise<void> {
+    if (this.licences.length === 0) return this.grantLicence();
+    const licence = this.pick(this.licences);
+    const owner = this.assets.find((a) => a.id === licence.asset)!.owner;
+    const people = this.registeredPeople();
+    const actor = this.chance(0.8) ? (this.chance(0.5) ? licence.grantor : owner) : this.pick(people);
+    const body = {
+      asset: licence.asset,
+      licence: licence.id,
+      ...(this.chance(0.5) ? { reason: 'ended early' } : {}),
+    };
+    await this.post(actor, actor.sign('licence.revoke', body), 'licence.revoke');
+  }
+
   /** The recipient (mostly) accepts a pending transfer. */
   async acceptTransfer(): Promise<void> {
     const waiting = this.assets.filter((a) => a.pending);
@@ -706,6 +750,8 @@ class Workload {
       [4, () => this.setPolicy()],
       [12, () => this.transferAsset()],
       [10, () => this.acceptTransfer()],
+      [10, () => this.grantLicence()],
+      [5, () => this.revokeLicence()],
     ];
     const total = kinds.reduce((sum, [weight]) => sum + weight, 0);
     for (let i = 0; i < steps; i++) {
@@ -784,7 +830,7 @@ for (const backend of BACKENDS) {
         workload.assets.some((a) => a.owner !== a.registrant),
         'no asset changed hands',
       );
-      for (const what of ['policy.set', 'asset.transfer', 'asset.accept'])
+      for (const what of ['policy.set', 'asset.transfer', 'asset.accept', 'licence.grant', 'licence.revoke'])
         assert.ok(
           [...expect.atIndex.values()].some((e) => e.what === what),
           `no ${what} was accepted`,

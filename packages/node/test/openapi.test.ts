@@ -387,7 +387,7 @@ describe('OpenAPI document', () => {
       );
       assert.equal(obj(schema.discriminator).propertyName, 'type');
     }
-    assert.equal(TYPES.length, 9);
+    assert.equal(TYPES.length, 11);
     for (const type of TYPES) {
       const body = schemas[bodySchemaName(type)];
       // The same schema the rules validate with, symbol keys dropped.

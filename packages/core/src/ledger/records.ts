@@ -2,7 +2,7 @@
  * The ledger's state: records under string keys, each written whole by the rules. The node keeps
  * them in a database table, a replaying auditor in a Map; both hold exactly the same JSON.
  */
-import type { AssetMetadata, Credential, Policy, Role } from './schemas.js';
+import type { AssetMetadata, Credential, LicenceTerms, Policy, Role } from './schemas.js';
 
 /** Where in the log a record was made or last changed. */
 export interface LogRef {
@@ -86,6 +86,30 @@ export interface AssetEventRecord {
   offer?: LogRef;
 }
 
+/** A licence granted on a work; its id is the id of the licence.grant transaction. */
+export interface LicenceRecord {
+  kind: 'licence';
+  id: string;
+  asset: string;
+  grantor: string;
+  licensee: string;
+  terms: LicenceTerms;
+  /** For a sublicence: the licence it was granted under. */
+  under?: string;
+  granted: LogRef;
+  revoked?: LogRef & { by: string; reason?: string };
+}
+
+/**
+ * The licences of a work that are in force or yet to begin (revoked and lapsed ones are dropped):
+ * what a new grant is checked against for overlaps, in one record the rules can name up front.
+ */
+export interface LicenceIndexRecord {
+  kind: 'licence-index';
+  asset: string;
+  licences: { id: string; licensee: string; terms: LicenceTerms }[];
+}
+
 /** How many transfers an identity offered on one day (China Standard Time): the daily gift cap. */
 export interface GiftCountRecord {
   kind: 'gift-count';
@@ -129,7 +153,9 @@ export type StateRecord =
   | CidRecord
   | AliasRecord
   | AssetEventRecord
-  | GiftCountRecord;
+  | GiftCountRecord
+  | LicenceRecord
+  | LicenceIndexRecord;
 
 export const LEDGER_KEY = 'ledger';
 export const identityKey = (did: string): string => `identity/${did}`;
@@ -141,6 +167,8 @@ export const assetRevisionKey = (id: string, revision: number): string =>
 /** Zero-padded log index: a key-ordered scan lists an asset's history in order. */
 export const assetEventKey = (id: string, index: number): string =>
   `asset/${id}/event/${String(index).padStart(16, '0')}`;
+export const licenceKey = (id: string): string => `licence/${id}`;
+export const licenceIndexKey = (asset: string): string => `asset/${asset}/licences`;
 export const giftCountKey = (did: string, day: string): string => `gifts/${did}/${day}`;
 export const cidKey = (cid: string): string => `cid/${cid}`;
 export const aliasKey = (alias: string): string => `alias/${alias}`;
@@ -162,6 +190,10 @@ export function recordKey(record: StateRecord): string {
       return assetEventKey(record.asset, record.at.index);
     case 'gift-count':
       return giftCountKey(record.did, record.day);
+    case 'licence':
+      return licenceKey(record.id);
+    case 'licence-index':
+      return licenceIndexKey(record.asset);
     case 'cid':
       return cidKey(record.cid);
     case 'alias':

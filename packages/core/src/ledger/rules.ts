@@ -38,7 +38,10 @@ import {
   identityKey,
   LEDGER_KEY,
   type LedgerView,
+  type LicenceRecord,
   type LogRef,
+  licenceIndexKey,
+  licenceKey,
   type StateRecord,
   type StateWrite,
 } from './records.js';
@@ -55,6 +58,10 @@ import {
   type IdentityRegister,
   isTransactionType,
   type LedgerGenesis,
+  type LicenceGrant,
+  type LicenceRevoke,
+  type LicenceTerms,
+  type LicenceUse,
   type MarketPolicy,
   type PolicySet,
   type TransactionType,
@@ -86,7 +93,12 @@ export type RejectionCode =
   | 'not_recipient'
   | 'no_pending_transfer'
   | 'holding_period'
-  | 'gift_cap_reached';
+  | 'gift_cap_reached'
+  | 'licence_conflict'
+  | 'licence_out_of_scope'
+  | 'licence_limit'
+  | 'licence_not_found'
+  | 'licence_revoked';
 
 export interface Rejection {
   ok: false;
@@ -109,8 +121,8 @@ export interface PreparedTransaction {
 export interface Acceptance {
   ok: true;
   writes: StateWrite[];
-  /** The asset, credential or identity the transaction made or changed. */
-  subject: { asset?: string; credential?: string; did?: string };
+  /** The asset, credential, licence or identity the transaction made or changed. */
+  subject: { asset?: string; credential?: string; licence?: string; did?: string };
 }
 
 /** Where the transaction is being appended: its log index and id (hex SHA-256 of the entry). */
@@ -206,8 +218,31 @@ export function prepareTransaction(tx: SignedTransaction): PreparedTransaction |
       keys.push(assetKey(body.asset));
       break;
     }
+    case 'licence.grant': {
+      const body = tx.body as LicenceGrant;
+      const problem = didProblem(body.licensee) ?? termsProblem(body.terms);
+      if (problem) return invalid(problem);
+      if (body.licensee === tx.actor) return invalid('licensee: a licence is granted to someone else');
+      keys.push(assetKey(body.asset), identityKey(body.licensee), licenceIndexKey(body.asset));
+      if (body.under !== undefined) keys.push(licenceKey(body.under));
+      break;
+    }
+    case 'licence.revoke': {
+      const body = tx.body as LicenceRevoke;
+      keys.push(assetKey(body.asset), licenceKey(body.licence), licenceIndexKey(body.asset));
+      break;
+    }
   }
   return { ok: true, tx, type, keys: [...new Set(keys)] };
+}
+
+function termsProblem(terms: LicenceTerms): string | undefined {
+  if (!isRealDate(terms.start)) return `terms.start: ${terms.start} is not a calendar date`;
+  if (terms.end !== undefined) {
+    if (!isRealDate(terms.end)) return `terms.end: ${terms.end} is not a calendar date`;
+    if (terms.end < terms.start) return `terms.end: ${terms.end} is before the start, ${terms.start}`;
+  }
+  return undefined;
 }
 
 function didProblem(did: string): string | undefined {
@@ -648,8 +683,207 @@ export function applyTransaction(
       moveOwnership(state, asset, tx.actor, at, pending.offer);
       return { ok: true, writes: state.writes(), subject: { asset: asset.id, did: tx.actor } };
     }
+
+    case 'licence.grant': {
+      const body = tx.body as LicenceGrant;
+      const asset = state.get(assetKey(body.asset), 'asset');
+      if (!asset) return reject('asset_not_found', 'asset.exists', `there is no asset ${body.asset}`);
+      const day = tx.time.slice(0, 10);
+      let parent: LicenceRecord | undefined;
+      if (body.under === undefined) {
+        if (asset.owner !== tx.actor)
+          return reject(
+            'not_owner',
+            'licence.grant.owner',
+            `only the owner, ${asset.owner}, licenses asset ${asset.id}; a licensee sublicenses with "under"`,
+          );
+      } else {
+        parent = state.get(licenceKey(body.under), 'licence');
+        if (!parent || parent.asset !== asset.id)
+          return reject(
+            'licence_not_found',
+            'licence.exists',
+            `there is no licence ${body.under} of asset ${asset.id}`,
+          );
+        if (parent.licensee !== tx.actor)
+          return reject(
+            'not_authorized',
+            'licence.grant.sublicence',
+            `licence ${parent.id} is ${parent.licensee}'s`,
+          );
+        if (parent.revoked)
+          return reject(
+            'licence_revoked',
+            'licence.grant.sublicence',
+            `licence ${parent.id} was revoked at entry ${parent.revoked.index}`,
+          );
+        const outside = scopeProblem(body.terms, parent.terms);
+        if (outside)
+          return reject(
+            'licence_out_of_scope',
+            'licence.grant.sublicence.scope',
+            `a sublicence of ${parent.id} ${outside}`,
+          );
+      }
+      if (!state.get(identityKey(body.licensee), 'identity'))
+        return reject(
+          'unknown_identity',
+          'licence.grant.licensee',
+          `${body.licensee} is not a registered identity`,
+        );
+      const index = state.edit(licenceIndexKey(asset.id), 'licence-index') ?? {
+        kind: 'licence-index',
+        asset: asset.id,
+        licences: [],
+      };
+      // Lapsed licences (ended before today) no longer count.
+      index.licences = index.licences.filter((l) => l.terms.end === undefined || l.terms.end >= day);
+      for (const other of index.licences) {
+        if (other.id === parent?.id) continue; // a sublicence lies within its own licence
+        if ((body.terms.exclusive || other.terms.exclusive) && termsOverlap(body.terms, other.terms))
+          return reject(
+            'licence_conflict',
+            'licence.exclusive',
+            `licence ${other.id} to ${other.licensee} overlaps these terms and ${other.terms.exclusive ? 'is' : 'this one would be'} exclusive`,
+            { licence: other.id, licensee: other.licensee },
+          );
+      }
+      if (index.licences.length >= MAX_LICENCES_PER_ASSET)
+        return reject(
+          'licence_limit',
+          'licence.limit',
+          `asset ${asset.id} has ${index.licences.length} licences in force or to come; the most is ${MAX_LICENCES_PER_ASSET}`,
+        );
+      const licence: LicenceRecord = {
+        kind: 'licence',
+        id: context.txId,
+        asset: asset.id,
+        grantor: tx.actor,
+        licensee: body.licensee,
+        terms: body.terms,
+        ...(body.under === undefined ? {} : { under: body.under }),
+        granted: at,
+      };
+      index.licences.push({ id: licence.id, licensee: licence.licensee, terms: licence.terms });
+      state.put(licenceKey(licence.id), licence);
+      state.put(licenceIndexKey(asset.id), index);
+      return {
+        ok: true,
+        writes: state.writes(),
+        subject: { asset: asset.id, licence: licence.id, did: body.licensee },
+      };
+    }
+
+    case 'licence.revoke': {
+      const body = tx.body as LicenceRevoke;
+      const licence = state.edit(licenceKey(body.licence), 'licence');
+      if (!licence || licence.asset !== body.asset)
+        return reject(
+          'licence_not_found',
+          'licence.exists',
+          `there is no licence ${body.licence} of asset ${body.asset}`,
+        );
+      if (licence.revoked)
+        return reject(
+          'licence_revoked',
+          'licence.revoke.once',
+          `licence ${licence.id} was revoked at entry ${licence.revoked.index}`,
+        );
+      const asset = state.get(assetKey(body.asset), 'asset');
+      if (tx.actor !== licence.grantor && tx.actor !== asset?.owner)
+        return reject(
+          'not_authorized',
+          'licence.revoke.grantor',
+          `only the grantor, ${licence.grantor}, or the owner of the work revokes licence ${licence.id}`,
+        );
+      licence.revoked = {
+        ...at,
+        by: tx.actor,
+        ...(body.reason === undefined ? {} : { reason: body.reason }),
+      };
+      state.put(licenceKey(licence.id), licence);
+      const index = state.edit(licenceIndexKey(body.asset), 'licence-index');
+      if (index) {
+        index.licences = index.licences.filter((l) => l.id !== licence.id);
+        state.put(licenceIndexKey(body.asset), index);
+      }
+      return {
+        ok: true,
+        writes: state.writes(),
+        subject: { asset: body.asset, licence: licence.id, did: licence.licensee },
+      };
+    }
   }
   return reject('unknown_type', 'type', `"${type}" has no rules`);
+}
+
+/** Most licences one work may have in force or to come. */
+export const MAX_LICENCES_PER_ASSET = 1000;
+
+function territoriesOverlap(a: LicenceTerms['territory'], b: LicenceTerms['territory']): boolean {
+  if (a === 'worldwide' || b === 'worldwide') return true;
+  return a.some((code) => b.includes(code));
+}
+
+/** Whether two licences' terms cover some use, in some place, on some day, in common. */
+export function termsOverlap(a: LicenceTerms, b: LicenceTerms): boolean {
+  return (
+    a.uses.some((use) => b.uses.includes(use)) &&
+    territoriesOverlap(a.territory, b.territory) &&
+    (a.end === undefined || a.end >= b.start) &&
+    (b.end === undefined || b.end >= a.start)
+  );
+}
+
+/** Why `inner` is not within `outer` (what a sublicence may be), or undefined if it is. */
+function scopeProblem(inner: LicenceTerms, outer: LicenceTerms): string | undefined {
+  if (!outer.sublicensable) return 'cannot be granted: that licence is not sublicensable';
+  const extra = inner.uses.filter((use) => !outer.uses.includes(use));
+  if (extra.length > 0) return `cannot allow ${extra.join(', ')}`;
+  if (outer.territory !== 'worldwide') {
+    const outside =
+      inner.territory === 'worldwide'
+        ? ['worldwide']
+        : inner.territory.filter((c) => !outer.territory.includes(c));
+    if (outside.length > 0) return `cannot reach ${outside.join(', ')}`;
+  }
+  if (inner.start < outer.start) return `cannot begin before ${outer.start}`;
+  if (outer.end !== undefined && (inner.end === undefined || inner.end > outer.end))
+    return `cannot run past ${outer.end}`;
+  if (inner.exclusive && !outer.exclusive) return 'cannot be exclusive under a licence that is not';
+  return undefined;
+}
+
+/**
+ * Whether `licence` lets its licensee make `use` of the work at `time` (and, if given, in
+ * `territory`, an ISO 3166-1 alpha-2 code), by its own record: granted, not revoked by then, and
+ * within its terms. A sublicence holds only while the licence it was granted under does: check
+ * that one too (`under`).
+ */
+export function licencePermits(
+  licence: LicenceRecord,
+  use: LicenceUse,
+  time: string,
+  territory?: string,
+): { ok: true } | { ok: false; reason: string } {
+  const at = Date.parse(time);
+  if (Number.isNaN(at)) return { ok: false, reason: `${time} is not a time` };
+  const day = new Date(at).toISOString().slice(0, 10);
+  if (Date.parse(licence.granted.time) > at)
+    return { ok: false, reason: `it was granted later, at ${licence.granted.time}` };
+  if (licence.revoked && Date.parse(licence.revoked.time) <= at)
+    return {
+      ok: false,
+      reason: `it was revoked at ${licence.revoked.time} (entry ${licence.revoked.index})`,
+    };
+  const { terms } = licence;
+  if (!terms.uses.includes(use))
+    return { ok: false, reason: `it allows ${terms.uses.join(', ')}, not ${use}` };
+  if (day < terms.start) return { ok: false, reason: `it begins on ${terms.start}` };
+  if (terms.end !== undefined && day > terms.end) return { ok: false, reason: `it ended on ${terms.end}` };
+  if (territory !== undefined && terms.territory !== 'worldwide' && !terms.territory.includes(territory))
+    return { ok: false, reason: `it holds in ${terms.territory.join(', ')}, not ${territory}` };
+  return { ok: true };
 }
 
 /** The day of `time` in China Standard Time (UTC+8), YYYY-MM-DD: the day of the daily gift cap. */

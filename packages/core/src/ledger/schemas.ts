@@ -323,6 +323,66 @@ export const AssetAcceptBody = Type.Object(
   { additionalProperties: false, description: 'The recipient of a pending transfer accepts it' },
 );
 
+/** What a licence lets its licensee do with a work. */
+export const LICENCE_USES = ['display', 'reproduce', 'adapt', 'distribute', 'commercial'] as const;
+export type LicenceUse = (typeof LICENCE_USES)[number];
+
+/** Where a licence holds: everywhere, or in these countries and regions (ISO 3166-1 alpha-2). */
+export const TerritorySchema = Type.Union([
+  Type.Literal('worldwide'),
+  Type.Array(Type.String({ pattern: '^[A-Z]{2}$' }), { minItems: 1, maxItems: 250, uniqueItems: true }),
+]);
+
+/** A calendar day, YYYY-MM-DD: licences run from the start of `start` to the end of `end` (UTC). */
+const DaySchema = Type.String({ pattern: '^[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])$' });
+
+export const LicenceTermsSchema = Type.Object(
+  {
+    uses: Type.Array(Type.Union(LICENCE_USES.map((use) => Type.Literal(use))), {
+      minItems: 1,
+      maxItems: LICENCE_USES.length,
+      uniqueItems: true,
+    }),
+    territory: TerritorySchema,
+    start: DaySchema,
+    /** The last day it holds; absent: no end. */
+    end: Type.Optional(DaySchema),
+    exclusive: Type.Boolean(),
+    sublicensable: Type.Boolean(),
+    attribution: Type.Optional(Type.String({ minLength: 1, maxLength: 500, pattern: LINE })),
+    /** The grantor's share of the licensee's revenue from the work, in basis points (1/100 of a percent). */
+    royaltyBasisPoints: Type.Integer({ minimum: 0, maximum: 10_000 }),
+    /** SHA-256 (hex) of the full legal text of the licence. */
+    legalTextHash: Type.String({ pattern: '^[0-9a-f]{64}$' }),
+  },
+  { additionalProperties: false },
+);
+export type LicenceTerms = Static<typeof LicenceTermsSchema>;
+
+export const LicenceGrantBody = Type.Object(
+  {
+    asset: AssetIdSchema,
+    licensee: DidKeySchema,
+    terms: LicenceTermsSchema,
+    /** A sublicence: the id of the licence, held by the actor and sublicensable, it is granted under. */
+    under: Type.Optional(TxIdSchema),
+  },
+  {
+    additionalProperties: false,
+    description: 'The owner licenses the work; or a licensee sublicenses it, within a sublicensable licence',
+  },
+);
+
+export const LicenceRevokeBody = Type.Object(
+  {
+    asset: AssetIdSchema,
+    /** The id of the licence.grant transaction. */
+    licence: TxIdSchema,
+    reason: Type.Optional(Type.String({ maxLength: 500, pattern: LINE })),
+  },
+  { additionalProperties: false, description: 'Its grantor, or the owner of the work, revokes a licence' },
+);
+
 /** Every transaction type this version knows, with its body's schema. */
 export const BODY_SCHEMAS = {
   'ledger.genesis': LedgerGenesisBody,
@@ -334,6 +394,8 @@ export const BODY_SCHEMAS = {
   'policy.set': PolicySetBody,
   'asset.transfer': AssetTransferBody,
   'asset.accept': AssetAcceptBody,
+  'licence.grant': LicenceGrantBody,
+  'licence.revoke': LicenceRevokeBody,
 } as const satisfies Record<string, TSchema>;
 
 export type TransactionType = keyof typeof BODY_SCHEMAS;
@@ -347,6 +409,8 @@ export type AssetUpdate = BodyOf<'asset.update'>;
 export type PolicySet = BodyOf<'policy.set'>;
 export type AssetTransfer = BodyOf<'asset.transfer'>;
 export type AssetAccept = BodyOf<'asset.accept'>;
+export type LicenceGrant = BodyOf<'licence.grant'>;
+export type LicenceRevoke = BodyOf<'licence.revoke'>;
 
 export function isTransactionType(type: string): type is TransactionType {
   return Object.hasOwn(BODY_SCHEMAS, type);

@@ -287,9 +287,10 @@ export const TxAcceptedSchema = Type.Object(
       {
         asset: Type.Optional(AssetIdSchema),
         credential: Type.Optional(Type.String()),
+        licence: Type.Optional(TxIdSchema),
         did: Type.Optional(DidKeySchema),
       },
-      { description: 'The asset, credential or identity it made or changed' },
+      { description: 'The asset, credential, licence or identity it made or changed' },
     ),
     possiblePriorWork: Type.Optional(
       Type.Array(

@@ -55,7 +55,7 @@ export interface TxAccepted {
   type: string;
   actor: string;
   /** The asset, credential or identity it made or changed. */
-  subject: { asset?: string; credential?: string; did?: string };
+  subject: { asset?: string; credential?: string; licence?: string; did?: string };
   /** Registered assets that look or are shaped like this one ("possible prior work"). */
   possiblePriorWork?: { asset: string; reason: string; distance: number }[];
   receipt: Receipt;

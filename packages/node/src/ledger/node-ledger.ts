@@ -248,6 +248,8 @@ export function stateRow(key: string, record: StateRecord): StateRow {
               ? record.registered.index
               : record.kind === 'asset-event'
                 ? record.at.index
-                : 0;
+                : record.kind === 'licence'
+                  ? record.granted.index
+                  : 0;
   return { key, kind: record.kind, value, owner: null, media: null, search: null, idx };
 }
