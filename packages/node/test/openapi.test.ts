@@ -20,6 +20,7 @@ import {
   formatTileIndex,
   type IdentityRecord,
   type LedgerRecord,
+  type LicenceRecord,
   type LogRef,
   parseTilePath,
   type Receipt,
@@ -41,6 +42,7 @@ import {
   type CredentialRecordSchema,
   type IdentityRecordSchema,
   type LedgerRecordSchema,
+  type LicenceRecordSchema,
   type LogRefSchema,
   type MediaInspectionSchema,
   type ReceiptSchema,
@@ -78,12 +80,13 @@ const TYPES_MATCH: [
   Same<Static<typeof CredentialRecordSchema>, CredentialRecord>,
   Same<Static<typeof AssetRecordSchema>, AssetRecord>,
   Same<Static<typeof AssetRevisionRecordSchema>, AssetRevisionRecord>,
+  Same<Static<typeof LicenceRecordSchema>, LicenceRecord>,
   Same<Static<typeof ReceiptSchema>, Receipt>,
   // TxAccepted's possiblePriorWork[].reason is a string, the schema names the two reasons (MarkRow's).
   Static<typeof TxAcceptedSchema> extends TxAccepted ? true : false,
   // Vec3 is a tuple in the type, an array of three in the schema (no 2020-12 tuples in TypeBox).
   MediaInspection extends Static<typeof MediaInspectionSchema> ? true : false,
-] = [true, true, true, true, true, true, true, true, true];
+] = [true, true, true, true, true, true, true, true, true, true];
 
 const METHODS = ['get', 'head', 'post', 'put', 'delete', 'patch', 'options', 'trace'];
 const TYPES = Object.keys(BODY_SCHEMAS) as TransactionType[];
@@ -580,6 +583,21 @@ describe('OpenAPI document against a running node', () => {
   });
 
   test('real responses, successes and errors, match what the document says', async () => {
+    const licence = await submit('licence.grant', {
+      asset,
+      licensee: node.operator,
+      terms: {
+        uses: ['display'],
+        territory: ['CN'],
+        start: '2026-01-01',
+        exclusive: false,
+        sublicensable: false,
+        royaltyBasisPoints: 0,
+        legalTextHash: 'ab'.repeat(32),
+      },
+    });
+    assert.equal(licence.statusCode, 201, licence.body);
+    const licenceId = (licence.json() as { txId: string }).txId;
     const size = (await node.storage.readEntries(0, 10)).length;
     const other = `bafkrei${'a'.repeat(52)}`;
     const unknownDid = didFromSeed(new Uint8Array(32).fill(9));
@@ -618,6 +636,11 @@ describe('OpenAPI document against a running node', () => {
       ['GET', `/v1/assets/${asset}`, 200],
       ['GET', `/v1/assets/${asset}/revisions`, 200],
       ['GET', `/v1/assets/${asset}/history`, 200],
+      ['GET', `/v1/assets/${asset}/licences`, 200],
+      ['GET', '/v1/assets/xyz/licences', 400],
+      ['GET', `/v1/assets/${'0'.repeat(64)}/licences`, 404],
+      ['GET', `/v1/licences/${licenceId}`, 200],
+      ['GET', `/v1/licences/${'0'.repeat(64)}`, 404],
       ['GET', `/v1/assets/${'0'.repeat(64)}/history`, 404],
       ['GET', '/v1/assets/xyz/history', 400],
       ['GET', `/v1/assets/${'0'.repeat(64)}`, 404],

@@ -13,6 +13,7 @@ import {
   CredentialSchema,
   DidKeySchema,
   DidWebSchema,
+  LicenceTermsSchema,
   MAX_ENTRY_SIZE,
   MediaTypeSchema,
   PolicySchema,
@@ -255,6 +256,28 @@ export const AssetHistorySchema = Type.Object({
   truncated: Type.Optional(Type.Literal(true, { description: 'There are more events than listed' })),
 });
 
+export const LicenceRecordSchema = Type.Object(
+  {
+    kind: Type.Literal('licence'),
+    id: TxIdSchema,
+    asset: AssetIdSchema,
+    grantor: DidKeySchema,
+    licensee: DidKeySchema,
+    terms: LicenceTermsSchema,
+    under: Type.Optional(TxIdSchema),
+    granted: LogRefSchema,
+    revoked: Type.Optional(
+      Type.Composite([LogRefSchema, Type.Object({ by: DidKeySchema, reason: Type.Optional(Type.String()) })]),
+    ),
+  },
+  { description: 'A licence of a work; its id is the id of its licence.grant' },
+);
+
+export const AssetLicencesSchema = Type.Object({
+  asset: AssetIdSchema,
+  licences: Type.Array(LicenceRecordSchema, { description: 'In force or yet to begin, oldest grant first' }),
+});
+
 export const AssetRevisionsSchema = Type.Object({
   asset: AssetIdSchema,
   revisions: Type.Array(AssetRevisionRecordSchema, { description: 'Oldest first' }),
@@ -421,6 +444,8 @@ export const API_SCHEMAS = {
   AssetPage: AssetPageSchema,
   AssetRevisions: AssetRevisionsSchema,
   AssetHistory: AssetHistorySchema,
+  AssetLicences: AssetLicencesSchema,
+  Licence: LicenceRecordSchema,
   Receipt: ReceiptSchema,
   TxAccepted: TxAcceptedSchema,
   AppendedEntry: AppendedEntrySchema,

@@ -12,6 +12,10 @@ import {
   isTransactionId,
   LEDGER_KEY,
   type LedgerRecord,
+  type LicenceIndexRecord,
+  type LicenceRecord,
+  licenceIndexKey,
+  licenceKey,
   parseCid,
   publicKeyFromDidKey,
 } from '@cinnabar/core';
@@ -154,6 +158,31 @@ export async function ledgerRoutes(app: FastifyInstance, options: LedgerRoutesOp
     const events = scanned.slice(0, MAX_HISTORY).map((json) => JSON.parse(json) as AssetEventRecord);
     const registered = { ...asset.registered, by: asset.registrant };
     return { asset: id, registered, events, ...(scanned.length > MAX_HISTORY ? { truncated: true } : {}) };
+  });
+
+  app.get('/v1/assets/:id/licences', async (request) => {
+    const { id } = request.params as { id: string };
+    checkAssetId(id);
+    const [assetJson, indexJson] = await Promise.all([
+      ledger.readState([assetKey(id)]),
+      ledger.readState([licenceIndexKey(id)]),
+    ]);
+    if (!assetJson.has(assetKey(id))) throw new ProblemError('asset_not_found', `there is no asset ${id}`);
+    const index = parseJson<LicenceIndexRecord>(indexJson.get(licenceIndexKey(id)));
+    const ids = (index?.licences ?? []).map((l) => licenceKey(l.id));
+    const records = await ledger.readState(ids);
+    const licences = ids.flatMap((key) => {
+      const record = parseJson<LicenceRecord>(records.get(key));
+      return record ? [record] : [];
+    });
+    return { asset: id, licences };
+  });
+
+  app.get('/v1/licences/:id', async (request) => {
+    const { id } = request.params as { id: string };
+    const licence = /^[0-9a-f]{64}$/.test(id) ? await read<LicenceRecord>(licenceKey(id)) : undefined;
+    if (!licence) throw new ProblemError('licence_not_found', `no licence ${id.slice(0, 80)}`);
+    return licence;
   });
 
   app.get('/v1/assets', async (request) => {

@@ -14,6 +14,7 @@ import {
   DidKeySchema,
   MAX_ENTRY_SIZE,
   type TransactionType,
+  TxIdSchema,
   UPLOAD_AUTH_SCHEME,
   UPLOAD_MAX_SKEW_SECONDS,
 } from '@cinnabar/core';
@@ -621,6 +622,35 @@ const ROUTES: RouteDoc[] = [
       description: 'Every revision of its metadata, from the registration (revision 0) on.',
       parameters: [pathParam('id', AssetIdSchema)],
       responses: { 200: { description: 'The revisions', content: json(ref('AssetRevisions')) } },
+    },
+  },
+  {
+    method: 'get',
+    path: '/v1/assets/{id}/licences',
+    ledger: true,
+    errors: ['malformed_asset_id', 'asset_not_found'],
+    operation: {
+      operationId: 'listAssetLicences',
+      tags: ['ledger'],
+      summary: "A work's licences",
+      description:
+        'The licences of the work in force or yet to begin; revoked and lapsed ones are not listed.',
+      parameters: [pathParam('id', AssetIdSchema)],
+      responses: { 200: { description: 'The licences', content: json(ref('AssetLicences')) } },
+    },
+  },
+  {
+    method: 'get',
+    path: '/v1/licences/{id}',
+    ledger: true,
+    errors: ['licence_not_found'],
+    operation: {
+      operationId: 'getLicence',
+      tags: ['ledger'],
+      summary: 'A licence',
+      description: 'A licence, revoked or not, by the id of its licence.grant transaction.',
+      parameters: [pathParam('id', TxIdSchema)],
+      responses: { 200: { description: 'The licence', content: json(ref('Licence')) } },
     },
   },
   {
