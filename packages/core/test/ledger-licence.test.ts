@@ -54,7 +54,7 @@ function setup() {
     assert.ok(outcome.ok, outcome.ok ? '' : `${outcome.code}: ${outcome.message}`);
     return outcome.txId;
   };
-  const licence = (id: string) => ledger.get(licenceKey(id)) as LicenceRecord;
+  const licence = (id: string) => ledger.get(licenceKey(asset, id)) as LicenceRecord;
   const index = () => ledger.get(licenceIndexKey(asset)) as LicenceIndexRecord | undefined;
   return { ledger, ann, bob, cat, dan, asset, grant, granted, licence, index };
 }

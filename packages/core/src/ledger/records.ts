@@ -167,7 +167,8 @@ export const assetRevisionKey = (id: string, revision: number): string =>
 /** Zero-padded log index: a key-ordered scan lists an asset's history in order. */
 export const assetEventKey = (id: string, index: number): string =>
   `asset/${id}/event/${String(index).padStart(16, '0')}`;
-export const licenceKey = (id: string): string => `licence/${id}`;
+/** Under its work: a key-ordered scan of asset/<id>/licence/ lists every licence of the work. */
+export const licenceKey = (asset: string, id: string): string => `asset/${asset}/licence/${id}`;
 export const licenceIndexKey = (asset: string): string => `asset/${asset}/licences`;
 export const giftCountKey = (did: string, day: string): string => `gifts/${did}/${day}`;
 export const cidKey = (cid: string): string => `cid/${cid}`;
@@ -191,7 +192,7 @@ export function recordKey(record: StateRecord): string {
     case 'gift-count':
       return giftCountKey(record.did, record.day);
     case 'licence':
-      return licenceKey(record.id);
+      return licenceKey(record.asset, record.id);
     case 'licence-index':
       return licenceIndexKey(record.asset);
     case 'cid':

@@ -224,12 +224,12 @@ export function prepareTransaction(tx: SignedTransaction): PreparedTransaction |
       if (problem) return invalid(problem);
       if (body.licensee === tx.actor) return invalid('licensee: a licence is granted to someone else');
       keys.push(assetKey(body.asset), identityKey(body.licensee), licenceIndexKey(body.asset));
-      if (body.under !== undefined) keys.push(licenceKey(body.under));
+      if (body.under !== undefined) keys.push(licenceKey(body.asset, body.under));
       break;
     }
     case 'licence.revoke': {
       const body = tx.body as LicenceRevoke;
-      keys.push(assetKey(body.asset), licenceKey(body.licence), licenceIndexKey(body.asset));
+      keys.push(assetKey(body.asset), licenceKey(body.asset, body.licence), licenceIndexKey(body.asset));
       break;
     }
   }
@@ -698,7 +698,7 @@ export function applyTransaction(
             `only the owner, ${asset.owner}, licenses asset ${asset.id}; a licensee sublicenses with "under"`,
           );
       } else {
-        parent = state.get(licenceKey(body.under), 'licence');
+        parent = state.get(licenceKey(asset.id, body.under), 'licence');
         if (!parent || parent.asset !== asset.id)
           return reject(
             'licence_not_found',
@@ -765,7 +765,7 @@ export function applyTransaction(
         granted: at,
       };
       index.licences.push({ id: licence.id, licensee: licence.licensee, terms: licence.terms });
-      state.put(licenceKey(licence.id), licence);
+      state.put(licenceKey(asset.id, licence.id), licence);
       state.put(licenceIndexKey(asset.id), index);
       return {
         ok: true,
@@ -776,7 +776,7 @@ export function applyTransaction(
 
     case 'licence.revoke': {
       const body = tx.body as LicenceRevoke;
-      const licence = state.edit(licenceKey(body.licence), 'licence');
+      const licence = state.edit(licenceKey(body.asset, body.licence), 'licence');
       if (!licence || licence.asset !== body.asset)
         return reject(
           'licence_not_found',
@@ -801,7 +801,7 @@ export function applyTransaction(
         by: tx.actor,
         ...(body.reason === undefined ? {} : { reason: body.reason }),
       };
-      state.put(licenceKey(licence.id), licence);
+      state.put(licenceKey(body.asset, licence.id), licence);
       const index = state.edit(licenceIndexKey(body.asset), 'licence-index');
       if (index) {
         index.licences = index.licences.filter((l) => l.id !== licence.id);

@@ -275,7 +275,11 @@ export const LicenceRecordSchema = Type.Object(
 
 export const AssetLicencesSchema = Type.Object({
   asset: AssetIdSchema,
-  licences: Type.Array(LicenceRecordSchema, { description: 'In force or yet to begin, oldest grant first' }),
+  licences: Type.Array(LicenceRecordSchema, {
+    description:
+      'Every licence of the work, revoked and lapsed ones too, in order of their ids; at most 10,000',
+  }),
+  truncated: Type.Optional(Type.Literal(true, { description: 'There are more licences than listed' })),
 });
 
 export const AssetRevisionsSchema = Type.Object({

@@ -12,9 +12,7 @@ import {
   isTransactionId,
   LEDGER_KEY,
   type LedgerRecord,
-  type LicenceIndexRecord,
   type LicenceRecord,
-  licenceIndexKey,
   licenceKey,
   parseCid,
   publicKeyFromDidKey,
@@ -79,8 +77,8 @@ function checkDid(did: string): void {
 }
 
 /** The ledger's state for readers: the ledger itself, identities, assets and their history. */
-/** Most events GET /v1/assets/{id}/history lists (the oldest ones). */
-const MAX_HISTORY = 10_000;
+/** Most events or licences one answer lists (the first ones in key order). */
+const MAX_LISTED = 10_000;
 
 export async function ledgerRoutes(app: FastifyInstance, options: LedgerRoutesOptions): Promise<void> {
   const { ledger } = options;
@@ -154,34 +152,30 @@ export async function ledgerRoutes(app: FastifyInstance, options: LedgerRoutesOp
     checkAssetId(id);
     const asset = await read<AssetRecord>(assetKey(id));
     if (!asset) throw new ProblemError('asset_not_found', `there is no asset ${id}`);
-    const scanned = await ledger.scanState(`${assetKey(id)}/event/`, MAX_HISTORY + 1);
-    const events = scanned.slice(0, MAX_HISTORY).map((json) => JSON.parse(json) as AssetEventRecord);
+    const scanned = await ledger.scanState(`${assetKey(id)}/event/`, MAX_LISTED + 1);
+    const events = scanned.slice(0, MAX_LISTED).map((json) => JSON.parse(json) as AssetEventRecord);
     const registered = { ...asset.registered, by: asset.registrant };
-    return { asset: id, registered, events, ...(scanned.length > MAX_HISTORY ? { truncated: true } : {}) };
+    return { asset: id, registered, events, ...(scanned.length > MAX_LISTED ? { truncated: true } : {}) };
   });
 
   app.get('/v1/assets/:id/licences', async (request) => {
     const { id } = request.params as { id: string };
     checkAssetId(id);
-    const [assetJson, indexJson] = await Promise.all([
-      ledger.readState([assetKey(id)]),
-      ledger.readState([licenceIndexKey(id)]),
-    ]);
-    if (!assetJson.has(assetKey(id))) throw new ProblemError('asset_not_found', `there is no asset ${id}`);
-    const index = parseJson<LicenceIndexRecord>(indexJson.get(licenceIndexKey(id)));
-    const ids = (index?.licences ?? []).map((l) => licenceKey(l.id));
-    const records = await ledger.readState(ids);
-    const licences = ids.flatMap((key) => {
-      const record = parseJson<LicenceRecord>(records.get(key));
-      return record ? [record] : [];
-    });
-    return { asset: id, licences };
+    if (!(await read<AssetRecord>(assetKey(id))))
+      throw new ProblemError('asset_not_found', `there is no asset ${id}`);
+    const scanned = await ledger.scanState(`${assetKey(id)}/licence/`, MAX_LISTED + 1);
+    const licences = scanned.slice(0, MAX_LISTED).map((json) => JSON.parse(json) as LicenceRecord);
+    return { asset: id, licences, ...(scanned.length > MAX_LISTED ? { truncated: true } : {}) };
   });
 
-  app.get('/v1/licences/:id', async (request) => {
-    const { id } = request.params as { id: string };
-    const licence = /^[0-9a-f]{64}$/.test(id) ? await read<LicenceRecord>(licenceKey(id)) : undefined;
-    if (!licence) throw new ProblemError('licence_not_found', `no licence ${id.slice(0, 80)}`);
+  app.get('/v1/assets/:id/licences/:licence', async (request) => {
+    const { id, licence: licenceId } = request.params as { id: string; licence: string };
+    checkAssetId(id);
+    const licence = /^[0-9a-f]{64}$/.test(licenceId)
+      ? await read<LicenceRecord>(licenceKey(id, licenceId))
+      : undefined;
+    if (!licence)
+      throw new ProblemError('licence_not_found', `asset ${id} has no licence ${licenceId.slice(0, 80)}`);
     return licence;
   });
 

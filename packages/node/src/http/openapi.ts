@@ -641,15 +641,15 @@ const ROUTES: RouteDoc[] = [
   },
   {
     method: 'get',
-    path: '/v1/licences/{id}',
+    path: '/v1/assets/{id}/licences/{licence}',
     ledger: true,
-    errors: ['licence_not_found'],
+    errors: ['malformed_asset_id', 'licence_not_found'],
     operation: {
       operationId: 'getLicence',
       tags: ['ledger'],
       summary: 'A licence',
       description: 'A licence, revoked or not, by the id of its licence.grant transaction.',
-      parameters: [pathParam('id', TxIdSchema)],
+      parameters: [pathParam('id', AssetIdSchema), pathParam('licence', TxIdSchema)],
       responses: { 200: { description: 'The licence', content: json(ref('Licence')) } },
     },
   },
