@@ -15,6 +15,7 @@ import type {
   CredentialRecord,
   IdentityRecord,
   LedgerRecord,
+  LicenceRecord,
   LogRef,
 } from './ledger/records.js';
 import { MAX_NOTE_SIZE } from './note.js';
@@ -75,6 +76,13 @@ export interface AssetHistory {
   /** Oldest first. */
   events: AssetEventRecord[];
   /** Set when the asset has more events than the node lists. */
+  truncated?: true;
+}
+
+/** GET /v1/assets/:id/licences: every licence of the work, revoked and lapsed ones too. */
+export interface AssetLicences {
+  asset: string;
+  licences: LicenceRecord[];
   truncated?: true;
 }
 
@@ -282,6 +290,19 @@ export class CinnabarClient {
   /** GET /v1/assets/:id/history; undefined if there is no such asset. */
   async assetHistory(id: string): Promise<AssetHistory | undefined> {
     return this.lookup<AssetHistory>(`v1/assets/${encodeURIComponent(id)}/history`, 'asset_not_found');
+  }
+
+  /** GET /v1/assets/:id/licences; undefined if there is no such asset. */
+  assetLicences(id: string): Promise<AssetLicences | undefined> {
+    return this.lookup<AssetLicences>(`v1/assets/${encodeURIComponent(id)}/licences`, 'asset_not_found');
+  }
+
+  /** GET /v1/assets/:id/licences/:licence; undefined if the work has no such licence. */
+  licence(asset: string, id: string): Promise<LicenceRecord | undefined> {
+    return this.lookup<LicenceRecord>(
+      `v1/assets/${encodeURIComponent(asset)}/licences/${encodeURIComponent(id)}`,
+      'licence_not_found',
+    );
   }
 
   /** GET /v1/assets: one page of assets, newest first, filtered by the query. */

@@ -14,6 +14,7 @@ export * from './hash.js';
 export * from './jcs.js';
 export * from './key-file.js';
 export * from './ledger/credentials.js';
+export * from './ledger/licence-proof.js';
 export * from './ledger/memory-ledger.js';
 export * from './ledger/records.js';
 export * from './ledger/rules.js';

@@ -2,6 +2,7 @@
 // check a licensee's proof rests on. Each refusal with its exact code and rule, the state unchanged.
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
+import { checkLicenceEvidence } from '../src/ledger/licence-proof.js';
 import type { ReplayOutcome } from '../src/ledger/memory-ledger.js';
 import {
   type LicenceIndexRecord,
@@ -17,7 +18,11 @@ import {
   termsOverlap,
 } from '../src/ledger/rules.js';
 import type { LicenceTerms } from '../src/ledger/schemas.js';
+import { merkleRoot, proveInclusion } from '../src/merkle.js';
+import { generateSignerKey, signerFromKey } from '../src/note.js';
+import { makeReceipt, type Receipt } from '../src/receipt.js';
 import { type Actor, assetBody, T0, TestLedger } from './support/ledger-actors.js';
+import { MemoryLog } from './support/memory-log.js';
 
 function refused(ledger: TestLedger, act: () => ReplayOutcome, code: RejectionCode, rule: string): void {
   const digest = ledger.digest();
@@ -364,5 +369,78 @@ describe('licences: licencePermits', () => {
       /revoked at/,
     );
     assert.ok(T0 < '2026-04-01');
+  });
+});
+
+describe('licences: checkLicenceEvidence', () => {
+  const ORIGIN = 'licence.test/log';
+  const keys = generateSignerKey(ORIGIN, new Uint8Array(32).fill(5));
+
+  /** The ledger's entries as a signed log, and a receipt for any of them. */
+  async function published(ledger: TestLedger, vkey = keys.vkey) {
+    const log = new MemoryLog(ORIGIN, signerFromKey(keys.skey)).append(...ledger.entries);
+    const note = log.publish();
+    const reader = {
+      readHashes: async (nodes: readonly { level: number; index: number }[]) =>
+        nodes.map(({ level, index }) =>
+          merkleRoot(log.leafHashes.slice(index * 2 ** level, (index + 1) * 2 ** level)),
+        ),
+    };
+    return async (index: number): Promise<Receipt> =>
+      makeReceipt({
+        index,
+        entry: log.entries[index]!,
+        checkpoint: note,
+        proof: await proveInclusion(index, log.size, reader),
+        vkey,
+      });
+  }
+
+  test('the grant and revocation receipts back the record; any other receipt or field does not', async () => {
+    const { ledger, ann, bob, asset, granted, licence } = setup();
+    const id = granted(ann, bob, terms({ uses: ['display', 'commercial'] }));
+    const other = granted(ann, bob, terms({ uses: ['adapt'] }));
+    ledger.accept(ann, 'licence.revoke', { asset, licence: other });
+    const receipt = await published(ledger);
+    const live = licence(id);
+    const grant = await receipt(live.granted.index);
+    assert.deepEqual(checkLicenceEvidence({ licence: live, grant }, { vkey: keys.vkey }), { ok: true });
+
+    const revoked = licence(other);
+    const otherGrant = await receipt(revoked.granted.index);
+    const revoke = await receipt(revoked.revoked!.index);
+    assert.deepEqual(
+      checkLicenceEvidence({ licence: revoked, grant: otherGrant, revoke }, { vkey: keys.vkey }),
+      {
+        ok: true,
+      },
+    );
+    const fails = (evidence: Parameters<typeof checkLicenceEvidence>[0], vkey = keys.vkey): string => {
+      const verdict = checkLicenceEvidence(evidence, { vkey });
+      assert.ok(!verdict.ok, 'accepted');
+      return verdict.reason;
+    };
+    // A record claiming other terms, licensee or grantor than the signed entry.
+    assert.match(
+      fails({
+        licence: { ...live, terms: { ...live.terms, uses: ['display', 'commercial', 'adapt'] } },
+        grant,
+      }),
+      /terms/,
+    );
+    assert.match(fails({ licence: { ...live, licensee: ann.did }, grant }), /licensee/);
+    assert.match(fails({ licence: { ...live, grantor: bob.did }, grant }), /grantor/);
+    // Another licence's grant; the registration's receipt; a revoked record without its revocation.
+    assert.match(fails({ licence: live, grant: otherGrant }), /not the one at index|is .*, not/);
+    assert.match(fails({ licence: live, grant: await receipt(1) }), /not a licence.grant/);
+    assert.match(fails({ licence: revoked, grant: otherGrant }), /no receipt of that/);
+    assert.match(fails({ licence: live, grant, revoke }), /not revoked/);
+    // Under another log key; a tampered proof.
+    const stranger = generateSignerKey(ORIGIN, new Uint8Array(32).fill(6));
+    assert.match(fails({ licence: live, grant }, stranger.vkey), /checkpoint/);
+    assert.match(
+      fails({ licence: live, grant: { ...grant, proof: grant.proof.slice().reverse() } }),
+      /receipt fails/,
+    );
   });
 });
