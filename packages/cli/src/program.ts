@@ -2,6 +2,7 @@ import { Command, Option } from 'commander';
 import { credentialCommand } from './commands/credential.js';
 import { idCommand } from './commands/id.js';
 import { initCommand } from './commands/init.js';
+import { licenceCommand } from './commands/licence.js';
 import { logTailCommand } from './commands/log-tail.js';
 import { logVerifyCommand } from './commands/log-verify.js';
 import { registerCommand } from './commands/register.js';
@@ -44,7 +45,9 @@ export function buildProgram(io: CliIo): Command {
   program.addCommand(credentialCommand(io));
   program.addCommand(transferCommand(io));
   program.addCommand(acceptCommand(io));
-  for (const command of [...program.commands, ...log.commands, ...id.commands]) {
+  const licence = licenceCommand(io);
+  program.addCommand(licence);
+  for (const command of [...program.commands, ...log.commands, ...id.commands, ...licence.commands]) {
     command.exitOverride().configureOutput(program.configureOutput());
   }
   return program;
