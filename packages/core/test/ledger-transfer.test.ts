@@ -3,6 +3,7 @@
 // the records written.
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
+import fc from 'fast-check';
 import type { ReplayOutcome } from '../src/ledger/memory-ledger.js';
 import {
   type AssetEventRecord,
@@ -347,3 +348,69 @@ function transferOf(ledger: TestLedger, id: string): string {
   assert.ok(pending, `asset ${id} has no pending transfer`);
   return pending.offer.txId;
 }
+
+describe('circulation: conflicting transactions in any order', () => {
+  test('property: for every interleaving, exactly one of each conflicting pair takes effect, the one logged first', () => {
+    // Each pair: an offer's recipient accepts it; its owner offers the work to carol instead.
+    const PAIRS = 4;
+    fc.assert(
+      fc.property(fc.array(fc.nat(), { minLength: PAIRS * 2, maxLength: PAIRS * 2 }), (keys) => {
+        const { ledger, operator, people } = TestLedger.started({ people: ['carol'] });
+        const carol = people[0]!;
+        ledger.accept(operator, 'policy.set', {
+          policy: {
+            realNameToRegister: false,
+            market: { ...DEFAULT_MARKET_POLICY, transferNeedsAcceptance: true },
+          },
+        });
+        const entries = Array.from({ length: PAIRS }, (_, i) => {
+          const owner = ledger.actor(`owner-${i}`);
+          const recipient = ledger.actor(`recipient-${i}`);
+          ledger.accept(owner, 'identity.register', { kind: 'person', name: owner.label });
+          ledger.accept(recipient, 'identity.register', { kind: 'person', name: recipient.label });
+          const asset = ledger.accept(owner, 'asset.register', assetBody(`pair ${i}`)).txId;
+          const offer = ledger.accept(owner, 'asset.transfer', { asset, to: recipient.did }).txId;
+          return [
+            {
+              pair: i,
+              kind: 'accept',
+              asset,
+              owner,
+              recipient,
+              entry: recipient.sign('asset.accept', { asset, transfer: offer }),
+            },
+            {
+              pair: i,
+              kind: 're-offer',
+              asset,
+              owner,
+              recipient,
+              entry: owner.sign('asset.transfer', { asset, to: carol.did }),
+            },
+          ] as const;
+        }).flat();
+        // The interleaving: entries sorted by the random keys.
+        const order = entries
+          .map((e, i) => ({ e, key: keys[i]! * entries.length + i }))
+          .sort((a, b) => a.key - b.key);
+        const first = new Map<number, string>();
+        for (const { e } of order) {
+          const outcome = ledger.append(e.entry);
+          if (!first.has(e.pair)) {
+            first.set(e.pair, e.kind);
+            assert.ok(outcome.ok, `the first of pair ${e.pair} was refused`);
+          } else {
+            assert.ok(!outcome.ok, `both of pair ${e.pair} took effect`);
+            assert.equal(outcome.code, e.kind === 'accept' ? 'no_pending_transfer' : 'not_owner');
+          }
+        }
+        for (const e of entries.filter((x) => x.kind === 'accept')) {
+          const record = asset(ledger, e.asset);
+          if (first.get(e.pair) === 'accept') assert.equal(record.owner, e.recipient.did);
+          else assert.deepEqual([record.owner, record.pendingTransfer?.to], [e.owner.did, carol.did]);
+        }
+      }),
+      { numRuns: 60 },
+    );
+  });
+});
