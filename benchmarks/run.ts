@@ -1,9 +1,10 @@
-// npm run bench [-- --only append,http,registration,peers,proofs,memory --sizes 1000000,10000000 --backends sqlite,postgres --seconds 10]
+// npm run bench [-- --only append,http,registration,circulation,peers,proofs,memory --sizes 1000000,10000000 --backends sqlite,postgres --seconds 10]
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { startPostgres } from '../packages/node/test/support/postgres-server.js';
+import { transferHttp } from './circulation/http.js';
 import { appendThroughput } from './ledger/append-throughput.js';
 import { benchDataDir, buildLog } from './ledger/build-log.js';
 import { httpAppend } from './ledger/http-append.js';
@@ -16,7 +17,7 @@ import { fmt, machine } from './support.js';
 
 const { values } = parseArgs({
   options: {
-    only: { type: 'string', default: 'append,http,registration,peers,proofs,memory' },
+    only: { type: 'string', default: 'append,http,registration,circulation,peers,proofs,memory' },
     sizes: { type: 'string', default: '1000000,10000000' },
     backends: { type: 'string', default: 'sqlite,postgres' },
     seconds: { type: 'string', default: '10' },
@@ -103,6 +104,20 @@ try {
           concurrency: 64,
           seconds,
           expectedPerSecond: Number(values['registration-rate']),
+        }),
+      );
+    }
+    if (only.has('circulation')) {
+      // Transfers of works between 64 pairs of identities over HTTP, durable, with receipts.
+      const databaseUrl = await databaseFor(backend);
+      record(
+        'circulation',
+        await transferHttp({
+          backend,
+          ...(databaseUrl ? { databaseUrl } : {}),
+          pairs: 64,
+          seconds,
+          expectedPerSecond: 4000,
         }),
       );
     }

@@ -3,9 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseReceipt, verifyReceipt } from '@cinnabar/core';
 import { loadDataDir } from '@cinnabar/node';
-import autocannon from 'autocannon';
 import { NodeProcess } from '../../packages/cli/test/support/node-process.js';
-import { cpuPer, cpuTimeMs } from './cpu-time.js';
+import { postQueues } from '../http-queues.js';
 import {
   prepareRegistrations,
   REGISTRATION_DEFAULTS,
@@ -43,90 +42,31 @@ export async function registrationHttp(
     };
     await Promise.all(prepared.identityRegistrations.map(post));
 
-    const { queues } = prepared;
-    const length = Math.min(...queues.map((q) => q.length));
-    let assigned = 0;
-    let exhausted = false;
-    const errors: Record<string, number> = {};
-    let lastBody = '';
-    // Request i of a connection is the i-th registration of that connection's identity; the
-    // context (per connection) says which identity that is. It is reset only after the last one.
-    const requests = Array.from({ length }, (_, i) => ({
-      method: 'POST' as const,
-      path: '/v1/tx',
-      headers: { 'content-type': 'application/json' },
-      setupRequest: (request: Record<string, unknown>, context: Record<string, unknown>) => {
-        if (context.queue === undefined) context.queue = assigned++;
-        const queue = queues[context.queue as number];
-        if (!queue) throw new Error(`autocannon opened more than ${queues.length} connections`);
-        if (i === length - 1) {
-          exhausted = true;
-          instance?.stop();
-        }
-        return { ...request, body: Buffer.from(queue[i]!.entry) };
-      },
-      onResponse: (status: number, body: string) => {
-        if (status === 201) lastBody = body;
-        else {
-          let code = String(status);
-          try {
-            code = (JSON.parse(body) as { code?: string }).code ?? code;
-          } catch {}
-          errors[code] = (errors[code] ?? 0) + 1;
-        }
-      },
-    }));
-    const client0 = cpuTimeMs(process.pid);
-    const node0 = cpuTimeMs(node.pid);
-    const nodeMain0 = cpuTimeMs(node.pid, node.pid);
-    let instance: autocannon.Instance | undefined;
-    const result = await new Promise<autocannon.Result>((resolve, reject) => {
-      instance = autocannon(
-        {
-          url: node.url,
-          connections: opts.concurrency,
-          pipelining: 1,
-          duration: opts.seconds,
-          timeout: 60,
-          requests: requests as unknown as autocannon.Request[],
-        },
-        (error, done) => (error ? reject(error) : resolve(done)),
-      );
-    });
-    const [client1, node1, nodeMain1] = [
-      cpuTimeMs(process.pid),
-      cpuTimeMs(node.pid),
-      cpuTimeMs(node.pid, node.pid),
-    ];
+    const run = await postQueues(
+      node,
+      prepared.queues.map((q) => q.map((r) => r.entry)),
+      opts.seconds,
+    );
     const { vkey } = await loadDataDir(dataDir);
 
-    if (lastBody) {
-      const { receipt } = JSON.parse(lastBody) as { receipt: unknown };
+    if (run.lastBody) {
+      const { receipt } = JSON.parse(run.lastBody) as { receipt: unknown };
       const verdict = verifyReceipt(parseReceipt(JSON.stringify(receipt)), { vkey });
       if (!verdict.ok) throw new Error(`a receipt does not verify: ${JSON.stringify(verdict)}`);
     }
-    const registrations = result['2xx'];
     return {
       mode: 'http',
       backend: opts.backend,
       concurrency: opts.concurrency,
-      seconds: result.duration,
-      registrations,
-      perSecond: registrations / result.duration,
-      latencyMs: { p50: result.latency.p50, p99: result.latency.p99, max: result.latency.max },
+      seconds: run.seconds,
+      registrations: run.accepted,
+      perSecond: run.accepted / run.seconds,
+      latencyMs: run.latencyMs,
       entryBytes: Math.round(prepared.entryBytes),
       metadataBytes: Math.round(prepared.metadataBytes),
-      errors: {
-        ...errors,
-        ...(result.errors ? { connection: result.errors } : {}),
-        ...(result.timeouts ? { timeout: result.timeouts } : {}),
-      },
-      exhausted,
-      cpuMsPerRegistration: {
-        process: cpuPer(node0, node1, registrations),
-        mainThread: cpuPer(nodeMain0, nodeMain1, registrations),
-        client: cpuPer(client0, client1, registrations),
-      },
+      errors: run.errors,
+      exhausted: run.exhausted,
+      cpuMsPerRegistration: run.cpuMs,
       fingerprints: opts.fingerprints,
     };
   } finally {

@@ -1,0 +1,96 @@
+// Transfers over HTTP: 64 pairs of identities, each pair passing one work back and forth
+// (asset.transfer, open-market policy, no acceptance needed), one autocannon connection per pair,
+// every transfer pre-signed, durable and answered with its receipt.
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseReceipt, verifyReceipt } from '@cinnabar/core';
+import { loadDataDir } from '@cinnabar/node';
+import { NodeProcess } from '../../packages/cli/test/support/node-process.js';
+import { postQueues } from '../http-queues.js';
+import {
+  benchIdentities,
+  identityEntries,
+  registrationEntries,
+  writeBlobs,
+} from '../registration/fixtures.js';
+
+export interface TransferOptions {
+  backend: 'sqlite' | 'postgres';
+  databaseUrl?: string;
+  /** Pairs, each on its own connection. */
+  pairs: number;
+  seconds: number;
+  /** Transfers signed up front per second of the run. */
+  expectedPerSecond: number;
+}
+
+export interface TransferResult {
+  mode: 'http';
+  backend: string;
+  pairs: number;
+  seconds: number;
+  transfers: number;
+  perSecond: number;
+  latencyMs: { p50: number; p99: number; max: number };
+  errors: Record<string, number>;
+  exhausted: boolean;
+  cpuMsPerTransfer: { process?: number; mainThread?: number; client?: number };
+}
+
+export async function transferHttp(options: TransferOptions): Promise<TransferResult> {
+  const dataDir = await mkdtemp(join(tmpdir(), 'cinnabar-bench-transfer-'));
+  const node = await NodeProcess.start({ dataDir, port: 0, databaseUrl: options.databaseUrl });
+  try {
+    const post = async (entry: Uint8Array) => {
+      const response = await fetch(`${node.url}v1/tx`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: new TextDecoder().decode(entry),
+      });
+      if (response.status !== 201)
+        throw new Error(`POST /v1/tx: ${response.status} ${await response.text()}`);
+      return (await response.json()) as { subject: { asset?: string } };
+    };
+    const label = `cinnabar-bench-transfer-${process.pid}-${Date.now()}`;
+    const givers = benchIdentities(`${label}-a`, options.pairs);
+    const takers = benchIdentities(`${label}-b`, options.pairs);
+    await Promise.all([...identityEntries(givers), ...identityEntries(takers)].map(post));
+    // One work for each giver, its blob already in the node's store.
+    const time = new Date(Date.now() + 2 * 60_000).toISOString();
+    const { queues, blobs } = registrationEntries(givers, 1, label, time);
+    await writeBlobs(join(dataDir, 'blobs'), blobs, true);
+    const assets = await Promise.all(queues.map(async ([r]) => (await post(r!.entry)).subject.asset!));
+
+    // Back and forth: giver to taker, taker to giver, ... each signed at its signer's next seq.
+    const perPair = Math.ceil((options.seconds * options.expectedPerSecond) / options.pairs);
+    const transfers = assets.map((asset, i) =>
+      Array.from({ length: perPair }, (_, k) => {
+        const [from, to] = k % 2 === 0 ? [givers[i]!, takers[i]!] : [takers[i]!, givers[i]!];
+        return from.sign('asset.transfer', { asset, to: to.did }, time);
+      }),
+    );
+    const run = await postQueues(node, transfers, options.seconds);
+    if (run.lastBody) {
+      const { vkey } = await loadDataDir(dataDir);
+      const { receipt } = JSON.parse(run.lastBody) as { receipt: unknown };
+      const verdict = verifyReceipt(parseReceipt(JSON.stringify(receipt)), { vkey });
+      if (!verdict.ok) throw new Error(`a receipt does not verify: ${JSON.stringify(verdict)}`);
+    }
+    return {
+      mode: 'http',
+      backend: options.backend,
+      pairs: options.pairs,
+      seconds: run.seconds,
+      transfers: run.accepted,
+      perSecond: run.accepted / run.seconds,
+      latencyMs: run.latencyMs,
+      errors: run.errors,
+      exhausted: run.exhausted,
+      cpuMsPerTransfer: run.cpuMs,
+    };
+  } finally {
+    await node.stop();
+    await rm(dataDir, { recursive: true, force: true });
+  }
+}
