@@ -15,6 +15,7 @@ import {
   LEDGER_KEY,
   type LogRef,
   recordKey,
+  valuationKey,
 } from '../src/ledger/records.js';
 import { chinaDay, type RejectionCode } from '../src/ledger/rules.js';
 import { CN_COLLECTIBLES_POLICY, DEFAULT_MARKET_POLICY, type MarketPolicy } from '../src/ledger/schemas.js';
@@ -411,6 +412,169 @@ describe('circulation: conflicting transactions in any order', () => {
         }
       }),
       { numRuns: 60 },
+    );
+  });
+});
+
+describe('circulation: custody', () => {
+  test('the owner deposits with a custodian; nothing moves until the custodian releases it, to the owner or a buyer', () => {
+    const { ledger, operator, ann, bob, cat, id } = market(undefined, ['ann', 'bob', 'cat']);
+    const keeper = ledger.actor('keeper');
+    ledger.accept(keeper, 'identity.register', { kind: 'organization', name: 'Keeper' });
+    refused(
+      ledger,
+      () => ledger.submit(ann, 'custody.deposit', { asset: id, custodian: keeper.did }),
+      'not_authorized',
+      'custody.deposit.custodian',
+    );
+    ledger.accept(operator, 'credential.issue', {
+      credential: operator.roleCredential(keeper, 'custodian', 'keeper'),
+    });
+    refused(
+      ledger,
+      () => ledger.submit(bob, 'custody.deposit', { asset: id, custodian: keeper.did }),
+      'not_owner',
+      'custody.deposit.owner',
+    );
+    refused(
+      ledger,
+      () => ledger.submit(ann, 'custody.deposit', { asset: id, custodian: ann.did }),
+      'invalid_body',
+      'custody.deposit.body',
+    );
+    ledger.accept(ann, 'custody.deposit', { asset: id, custodian: keeper.did, note: 'escrow for a sale' });
+    const deposited = lastRef(ledger, T0);
+    assert.deepEqual(asset(ledger, id).custody, {
+      custodian: keeper.did,
+      depositor: ann.did,
+      since: deposited,
+    });
+    refused(
+      ledger,
+      () => ledger.submit(ann, 'asset.transfer', { asset: id, to: bob.did }),
+      'in_custody',
+      'custody.locked',
+    );
+    refused(
+      ledger,
+      () => ledger.submit(ann, 'custody.deposit', { asset: id, custodian: keeper.did }),
+      'in_custody',
+      'custody.once',
+    );
+    refused(
+      ledger,
+      () => ledger.submit(cat, 'custody.release', { asset: id, to: cat.did }),
+      'not_authorized',
+      'custody.release.custodian',
+    );
+    // Released to a buyer: the buyer owns it.
+    ledger.accept(keeper, 'custody.release', { asset: id, to: bob.did });
+    const released = lastRef(ledger, T0);
+    const record = asset(ledger, id);
+    assert.deepEqual([record.owner, record.custody, record.acquired], [bob.did, undefined, released]);
+    assert.deepEqual(
+      [deposited.index, released.index].map(
+        (i) => (ledger.get(assetEventKey(id, i)) as AssetEventRecord).event,
+      ),
+      ['custody-deposited', 'custody-released'],
+    );
+    refused(
+      ledger,
+      () => ledger.submit(keeper, 'custody.release', { asset: id, to: bob.did }),
+      'not_in_custody',
+      'custody.release.held',
+    );
+    // Deposited and released back to the owner: the owner is unchanged, and can transfer again.
+    ledger.accept(bob, 'custody.deposit', { asset: id, custodian: operator.did });
+    ledger.accept(operator, 'custody.release', { asset: id, to: bob.did });
+    assert.deepEqual(asset(ledger, id).acquired, released);
+    ledger.accept(bob, 'asset.transfer', { asset: id, to: cat.did });
+  });
+
+  test('a deposit lets a pending offer lapse; under cn-collectibles only the issuer sells through a custodian', () => {
+    const { ledger, operator, ann, bob, cat, id } = market(CN_COLLECTIBLES_POLICY);
+    realNames(ledger, operator, ann, bob, cat);
+    ledger.accept(ann, 'asset.transfer', { asset: id, to: bob.did }, { time: after(200) });
+    const offer = lastRef(ledger, after(200)).txId;
+    ledger.accept(ann, 'custody.deposit', { asset: id, custodian: operator.did }, { time: after(201) });
+    refused(
+      ledger,
+      () => ledger.submit(bob, 'asset.accept', { asset: id, transfer: offer }, { time: after(201) }),
+      'no_pending_transfer',
+      'asset.accept.pending',
+    );
+    // The issuer's first sale, to a real-named buyer.
+    ledger.accept(operator, 'custody.release', { asset: id, to: bob.did }, { time: after(202) });
+    assert.equal(asset(ledger, id).owner, bob.did);
+    // Bob may not resell it through a custodian.
+    ledger.accept(bob, 'custody.deposit', { asset: id, custodian: operator.did }, { time: after(203) });
+    refused(
+      ledger,
+      () => ledger.submit(operator, 'custody.release', { asset: id, to: cat.did }, { time: after(204) }),
+      'resale_forbidden',
+      'policy.cn-collectibles.no-resale',
+    );
+    ledger.accept(operator, 'custody.release', { asset: id, to: bob.did }, { time: after(204) });
+    assert.equal(asset(ledger, id).owner, bob.did);
+  });
+});
+
+describe('circulation: valuation.attest', () => {
+  test('an appraiser attests a value on the record; nobody else can', () => {
+    const { ledger, operator, ann, bob, id } = market();
+    const body = {
+      asset: id,
+      method: 'market',
+      amount: '125000.50',
+      date: '2026-02-28',
+      reportHash: 'cd'.repeat(32),
+    };
+    refused(
+      ledger,
+      () => ledger.submit(ann, 'valuation.attest', body),
+      'not_authorized',
+      'valuation.appraiser',
+    );
+    ledger.accept(operator, 'credential.issue', {
+      credential: operator.roleCredential(bob, 'appraiser', 'bob-appraiser'),
+    });
+    const done = ledger.accept(bob, 'valuation.attest', body);
+    assert.deepEqual(ledger.get(valuationKey(id, done.txId)), {
+      kind: 'valuation',
+      id: done.txId,
+      asset: id,
+      appraiser: bob.did,
+      method: 'market',
+      amount: '125000.50',
+      date: '2026-02-28',
+      reportHash: 'cd'.repeat(32),
+      at: lastRef(ledger, T0),
+    });
+    for (const bad of [
+      { ...body, amount: '1e5' },
+      { ...body, amount: '-5' },
+      { ...body, amount: '12.345' },
+      { ...body, amount: '012' },
+      { ...body, amount: 125000 },
+      { ...body, method: 'guess' },
+    ])
+      refused(
+        ledger,
+        () => ledger.submit(bob, 'valuation.attest', bad),
+        'invalid_body',
+        'valuation.attest.schema',
+      );
+    refused(
+      ledger,
+      () => ledger.submit(bob, 'valuation.attest', { ...body, date: '2026-02-30' }),
+      'invalid_body',
+      'valuation.attest.body',
+    );
+    refused(
+      ledger,
+      () => ledger.submit(bob, 'valuation.attest', { ...body, asset: 'ef'.repeat(32) }),
+      'asset_not_found',
+      'asset.exists',
     );
   });
 });

@@ -390,7 +390,7 @@ describe('OpenAPI document', () => {
       );
       assert.equal(obj(schema.discriminator).propertyName, 'type');
     }
-    assert.equal(TYPES.length, 11);
+    assert.equal(TYPES.length, 14);
     for (const type of TYPES) {
       const body = schemas[bodySchemaName(type)];
       // The same schema the rules validate with, symbol keys dropped.

@@ -72,13 +72,30 @@ export interface AssetRecord {
   acquired?: LogRef;
   /** A transfer offered and not yet accepted (where the policy asks for acceptance). */
   pendingTransfer?: { to: string; offer: LogRef };
+  /** Held by a custodian (escrow) since `since`: no transfer until released. */
+  custody?: { custodian: string; depositor: string; since: LogRef };
+}
+
+/** An appraiser's attested value of a work; its id is the id of the valuation.attest transaction. */
+export interface ValuationRecord {
+  kind: 'valuation';
+  id: string;
+  asset: string;
+  appraiser: string;
+  method: 'cost' | 'market' | 'income';
+  /** CNY, a decimal string. */
+  amount: string;
+  date: string;
+  reportHash: string;
+  at: LogRef;
 }
 
 /** A change of hands, or an offer of one: an asset's ownership history, never changed. */
 export interface AssetEventRecord {
   kind: 'asset-event';
   asset: string;
-  event: 'transfer-offered' | 'transferred';
+  /** transferred and custody-released (to someone other than the depositor) change the owner. */
+  event: 'transfer-offered' | 'transferred' | 'custody-deposited' | 'custody-released';
   from: string;
   to: string;
   at: LogRef;
@@ -155,7 +172,8 @@ export type StateRecord =
   | AssetEventRecord
   | GiftCountRecord
   | LicenceRecord
-  | LicenceIndexRecord;
+  | LicenceIndexRecord
+  | ValuationRecord;
 
 export const LEDGER_KEY = 'ledger';
 export const identityKey = (did: string): string => `identity/${did}`;
@@ -169,6 +187,7 @@ export const assetEventKey = (id: string, index: number): string =>
   `asset/${id}/event/${String(index).padStart(16, '0')}`;
 /** Under its work: a key-ordered scan of asset/<id>/licence/ lists every licence of the work. */
 export const licenceKey = (asset: string, id: string): string => `asset/${asset}/licence/${id}`;
+export const valuationKey = (asset: string, id: string): string => `asset/${asset}/valuation/${id}`;
 export const licenceIndexKey = (asset: string): string => `asset/${asset}/licences`;
 export const giftCountKey = (did: string, day: string): string => `gifts/${did}/${day}`;
 export const cidKey = (cid: string): string => `cid/${cid}`;
@@ -195,6 +214,8 @@ export function recordKey(record: StateRecord): string {
       return licenceKey(record.asset, record.id);
     case 'licence-index':
       return licenceIndexKey(record.asset);
+    case 'valuation':
+      return valuationKey(record.asset, record.id);
     case 'cid':
       return cidKey(record.cid);
     case 'alias':

@@ -44,6 +44,7 @@ import {
   licenceKey,
   type StateRecord,
   type StateWrite,
+  valuationKey,
 } from './records.js';
 import {
   type AssetAccept,
@@ -54,6 +55,8 @@ import {
   BODY_SCHEMAS,
   type CredentialIssue,
   type CredentialRevoke,
+  type CustodyDeposit,
+  type CustodyRelease,
   DEFAULT_MARKET_POLICY,
   type IdentityRegister,
   isTransactionType,
@@ -65,6 +68,7 @@ import {
   type MarketPolicy,
   type PolicySet,
   type TransactionType,
+  type ValuationAttest,
 } from './schemas.js';
 
 /** Why a transaction was refused. Stable: match on `code`. `rule` names the rule that refused it. */
@@ -98,7 +102,10 @@ export type RejectionCode =
   | 'licence_out_of_scope'
   | 'licence_limit'
   | 'licence_not_found'
-  | 'licence_revoked';
+  | 'licence_revoked'
+  | 'in_custody'
+  | 'not_in_custody'
+  | 'resale_forbidden';
 
 export interface Rejection {
   ok: false;
@@ -230,6 +237,27 @@ export function prepareTransaction(tx: SignedTransaction): PreparedTransaction |
     case 'licence.revoke': {
       const body = tx.body as LicenceRevoke;
       keys.push(assetKey(body.asset), licenceKey(body.asset, body.licence), licenceIndexKey(body.asset));
+      break;
+    }
+    case 'valuation.attest': {
+      const body = tx.body as ValuationAttest;
+      if (!isRealDate(body.date)) return invalid(`date: ${body.date} is not a calendar date`);
+      keys.push(assetKey(body.asset));
+      break;
+    }
+    case 'custody.deposit': {
+      const body = tx.body as CustodyDeposit;
+      const problem = didProblem(body.custodian);
+      if (problem) return invalid(`custodian: ${problem}`);
+      if (body.custodian === tx.actor) return invalid('custodian: an owner cannot be its own custodian');
+      keys.push(assetKey(body.asset), identityKey(body.custodian));
+      break;
+    }
+    case 'custody.release': {
+      const body = tx.body as CustodyRelease;
+      const problem = didProblem(body.to);
+      if (problem) return invalid(`to: ${problem}`);
+      keys.push(assetKey(body.asset), identityKey(body.to));
       break;
     }
   }
@@ -623,6 +651,13 @@ export function applyTransaction(
           'asset.transfer.owner',
           `only the owner, ${asset.owner}, transfers asset ${asset.id}`,
         );
+      if (asset.custody)
+        return reject(
+          'in_custody',
+          'custody.locked',
+          `asset ${asset.id} is held by ${asset.custody.custodian} since entry ${asset.custody.since.index}; it moves only when released`,
+          { custodian: asset.custody.custodian },
+        );
       const recipient = state.get(identityKey(body.to), 'identity');
       if (!recipient)
         return reject(
@@ -812,6 +847,115 @@ export function applyTransaction(
         writes: state.writes(),
         subject: { asset: body.asset, licence: licence.id, did: licence.licensee },
       };
+    }
+
+    case 'valuation.attest': {
+      const body = tx.body as ValuationAttest;
+      const asset = state.get(assetKey(body.asset), 'asset');
+      if (!asset) return reject('asset_not_found', 'asset.exists', `there is no asset ${body.asset}`);
+      if (!holdsRole(actor, 'appraiser', tx.time))
+        return reject(
+          'not_authorized',
+          'valuation.appraiser',
+          'only an identity holding the appraiser role attests values',
+        );
+      const { asset: _, ...attested } = body;
+      state.put(valuationKey(asset.id, context.txId), {
+        kind: 'valuation',
+        id: context.txId,
+        asset: asset.id,
+        appraiser: tx.actor,
+        ...attested,
+        at,
+      });
+      return { ok: true, writes: state.writes(), subject: { asset: asset.id } };
+    }
+
+    case 'custody.deposit': {
+      const body = tx.body as CustodyDeposit;
+      const asset = state.edit(assetKey(body.asset), 'asset');
+      if (!asset) return reject('asset_not_found', 'asset.exists', `there is no asset ${body.asset}`);
+      if (asset.owner !== tx.actor)
+        return reject(
+          'not_owner',
+          'custody.deposit.owner',
+          `only the owner, ${asset.owner}, deposits asset ${asset.id}`,
+        );
+      if (asset.custody)
+        return reject(
+          'in_custody',
+          'custody.once',
+          `asset ${asset.id} is already held by ${asset.custody.custodian}`,
+          {
+            custodian: asset.custody.custodian,
+          },
+        );
+      const custodian = state.get(identityKey(body.custodian), 'identity');
+      if (!custodian || (body.custodian !== ledger.operator && !holdsRole(custodian, 'custodian', tx.time)))
+        return reject(
+          'not_authorized',
+          'custody.deposit.custodian',
+          `${body.custodian} does not hold the custodian role`,
+        );
+      // An offer still pending lapses: nothing changes hands while the work is held.
+      delete asset.pendingTransfer;
+      asset.custody = { custodian: body.custodian, depositor: tx.actor, since: at };
+      state.put(assetKey(asset.id), asset);
+      state.put(
+        assetEventKey(asset.id, at.index),
+        event(asset.id, 'custody-deposited', tx.actor, body.custodian, at),
+      );
+      return { ok: true, writes: state.writes(), subject: { asset: asset.id, did: body.custodian } };
+    }
+
+    case 'custody.release': {
+      const body = tx.body as CustodyRelease;
+      const asset = state.edit(assetKey(body.asset), 'asset');
+      if (!asset) return reject('asset_not_found', 'asset.exists', `there is no asset ${body.asset}`);
+      const custody = asset.custody;
+      if (!custody)
+        return reject('not_in_custody', 'custody.release.held', `asset ${asset.id} is not in custody`);
+      if (custody.custodian !== tx.actor)
+        return reject(
+          'not_authorized',
+          'custody.release.custodian',
+          `asset ${asset.id} is held by ${custody.custodian}`,
+        );
+      const recipient = state.get(identityKey(body.to), 'identity');
+      if (!recipient)
+        return reject(
+          'unknown_identity',
+          'custody.release.recipient',
+          `${body.to} is not a registered identity`,
+        );
+      const market = ledger.policy.market ?? DEFAULT_MARKET_POLICY;
+      const changesHands = body.to !== asset.owner;
+      if (changesHands && market.regime === 'cn-collectibles') {
+        // A release to a buyer is a sale: the 2022 rules allow the issuer's first sale, no resale.
+        if (asset.owner !== asset.registrant)
+          return reject(
+            'resale_forbidden',
+            'policy.cn-collectibles.no-resale',
+            `under the cn-collectibles policy only the work's issuer, ${asset.registrant}, sells it; ${asset.owner} may give it away`,
+          );
+        if (!hasRealName(recipient, tx.time))
+          return reject(
+            'real_name_required',
+            'policy.cn-collectibles.real-name',
+            `under the cn-collectibles policy the buyer, ${body.to}, needs a valid real-name credential`,
+          );
+      }
+      delete asset.custody;
+      if (changesHands) {
+        asset.owner = body.to;
+        asset.acquired = at;
+      }
+      state.put(assetKey(asset.id), asset);
+      state.put(
+        assetEventKey(asset.id, at.index),
+        event(asset.id, 'custody-released', tx.actor, body.to, at),
+      );
+      return { ok: true, writes: state.writes(), subject: { asset: asset.id, did: body.to } };
     }
   }
   return reject('unknown_type', 'type', `"${type}" has no rules`);

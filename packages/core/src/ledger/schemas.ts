@@ -383,6 +383,47 @@ export const LicenceRevokeBody = Type.Object(
   { additionalProperties: false, description: 'Its grantor, or the owner of the work, revokes a licence' },
 );
 
+export const ValuationAttestBody = Type.Object(
+  {
+    asset: AssetIdSchema,
+    method: Type.Union([Type.Literal('cost'), Type.Literal('market'), Type.Literal('income')], {
+      description: 'The valuation approach (asset appraisal standards: cost, market, income)',
+    }),
+    /** The value in CNY, as a decimal string with at most two decimals (no floating point on the record). */
+    amount: Type.String({
+      pattern: '^(0|[1-9][0-9]{0,15})(\\.[0-9]{1,2})?$',
+      description: 'CNY, e.g. 125000.00',
+    }),
+    /** The day the value holds for. */
+    date: Type.String({ pattern: '^[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])$' }),
+    /** SHA-256 (hex) of the appraisal report. */
+    reportHash: Type.String({ pattern: '^[0-9a-f]{64}$' }),
+  },
+  { additionalProperties: false, description: 'An appraiser attests a value of a work' },
+);
+
+export const CustodyDepositBody = Type.Object(
+  {
+    asset: AssetIdSchema,
+    custodian: DidKeySchema,
+    note: Type.Optional(Type.String({ maxLength: 500, pattern: LINE })),
+  },
+  {
+    additionalProperties: false,
+    description: 'The owner places a work with a custodian (escrow): it cannot be transferred until released',
+  },
+);
+
+export const CustodyReleaseBody = Type.Object(
+  {
+    asset: AssetIdSchema,
+    /** Back to the owner, or to someone else (a buyer), who then owns it. */
+    to: DidKeySchema,
+    note: Type.Optional(Type.String({ maxLength: 500, pattern: LINE })),
+  },
+  { additionalProperties: false, description: 'The custodian releases a work: to its owner, or to a buyer' },
+);
+
 /** Every transaction type this version knows, with its body's schema. */
 export const BODY_SCHEMAS = {
   'ledger.genesis': LedgerGenesisBody,
@@ -396,6 +437,9 @@ export const BODY_SCHEMAS = {
   'asset.accept': AssetAcceptBody,
   'licence.grant': LicenceGrantBody,
   'licence.revoke': LicenceRevokeBody,
+  'valuation.attest': ValuationAttestBody,
+  'custody.deposit': CustodyDepositBody,
+  'custody.release': CustodyReleaseBody,
 } as const satisfies Record<string, TSchema>;
 
 export type TransactionType = keyof typeof BODY_SCHEMAS;
@@ -411,6 +455,9 @@ export type AssetTransfer = BodyOf<'asset.transfer'>;
 export type AssetAccept = BodyOf<'asset.accept'>;
 export type LicenceGrant = BodyOf<'licence.grant'>;
 export type LicenceRevoke = BodyOf<'licence.revoke'>;
+export type ValuationAttest = BodyOf<'valuation.attest'>;
+export type CustodyDeposit = BodyOf<'custody.deposit'>;
+export type CustodyRelease = BodyOf<'custody.release'>;
 
 export function isTransactionType(type: string): type is TransactionType {
   return Object.hasOwn(BODY_SCHEMAS, type);

@@ -167,6 +167,12 @@ export const AssetRecordSchema = Type.Object(
         { description: 'A transfer offered and not yet accepted' },
       ),
     ),
+    custody: Type.Optional(
+      Type.Object(
+        { custodian: DidKeySchema, depositor: DidKeySchema, since: LogRefSchema },
+        { description: 'Held by a custodian (escrow): no transfer until released' },
+      ),
+    ),
   },
   { description: 'A registered asset' },
 );
@@ -238,7 +244,12 @@ export const AssetEventRecordSchema = Type.Object(
   {
     kind: Type.Literal('asset-event'),
     asset: AssetIdSchema,
-    event: Type.Union([Type.Literal('transfer-offered'), Type.Literal('transferred')]),
+    event: Type.Union([
+      Type.Literal('transfer-offered'),
+      Type.Literal('transferred'),
+      Type.Literal('custody-deposited'),
+      Type.Literal('custody-released'),
+    ]),
     from: DidKeySchema,
     to: DidKeySchema,
     at: LogRefSchema,

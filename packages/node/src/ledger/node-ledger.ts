@@ -250,6 +250,8 @@ export function stateRow(key: string, record: StateRecord): StateRow {
                 ? record.at.index
                 : record.kind === 'licence'
                   ? record.granted.index
-                  : 0;
+                  : record.kind === 'valuation'
+                    ? record.at.index
+                    : 0;
   return { key, kind: record.kind, value, owner: null, media: null, search: null, idx };
 }
