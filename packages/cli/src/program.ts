@@ -1,4 +1,5 @@
 import { Command, Option } from 'commander';
+import { custodyCommand, policyCommand, valueCommand } from './commands/circulation.js';
 import { credentialCommand } from './commands/credential.js';
 import { idCommand } from './commands/id.js';
 import { initCommand } from './commands/init.js';
@@ -47,7 +48,19 @@ export function buildProgram(io: CliIo): Command {
   program.addCommand(acceptCommand(io));
   const licence = licenceCommand(io);
   program.addCommand(licence);
-  for (const command of [...program.commands, ...log.commands, ...id.commands, ...licence.commands]) {
+  const custody = custodyCommand(io);
+  program.addCommand(custody);
+  program.addCommand(valueCommand(io));
+  const policy = policyCommand(io);
+  program.addCommand(policy);
+  for (const command of [
+    ...program.commands,
+    ...log.commands,
+    ...id.commands,
+    ...licence.commands,
+    ...custody.commands,
+    ...policy.commands,
+  ]) {
     command.exitOverride().configureOutput(program.configureOutput());
   }
   return program;

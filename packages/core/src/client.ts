@@ -17,6 +17,7 @@ import type {
   LedgerRecord,
   LicenceRecord,
   LogRef,
+  ValuationRecord,
 } from './ledger/records.js';
 import { MAX_NOTE_SIZE } from './note.js';
 import { readAtMost } from './read-bounded.js';
@@ -295,6 +296,11 @@ export class CinnabarClient {
   /** GET /v1/assets/:id/licences; undefined if there is no such asset. */
   assetLicences(id: string): Promise<AssetLicences | undefined> {
     return this.lookup<AssetLicences>(`v1/assets/${encodeURIComponent(id)}/licences`, 'asset_not_found');
+  }
+
+  /** GET /v1/assets/:id/valuations; undefined if there is no such asset. */
+  assetValuations(id: string): Promise<{ asset: string; valuations: ValuationRecord[] } | undefined> {
+    return this.lookup(`v1/assets/${encodeURIComponent(id)}/valuations`, 'asset_not_found');
   }
 
   /** GET /v1/assets/:id/licences/:licence; undefined if the work has no such licence. */

@@ -637,6 +637,8 @@ describe('OpenAPI document against a running node', () => {
       ['GET', `/v1/assets/${asset}/revisions`, 200],
       ['GET', `/v1/assets/${asset}/history`, 200],
       ['GET', `/v1/assets/${asset}/licences`, 200],
+      ['GET', `/v1/assets/${asset}/valuations`, 200],
+      ['GET', '/v1/assets/xyz/valuations', 400],
       ['GET', '/v1/assets/xyz/licences', 400],
       ['GET', `/v1/assets/${'0'.repeat(64)}/licences`, 404],
       ['GET', `/v1/assets/${asset}/licences/${licenceId}`, 200],

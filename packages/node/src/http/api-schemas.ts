@@ -293,6 +293,27 @@ export const AssetLicencesSchema = Type.Object({
   truncated: Type.Optional(Type.Literal(true, { description: 'There are more licences than listed' })),
 });
 
+export const ValuationRecordSchema = Type.Object(
+  {
+    kind: Type.Literal('valuation'),
+    id: TxIdSchema,
+    asset: AssetIdSchema,
+    appraiser: DidKeySchema,
+    method: Type.Union([Type.Literal('cost'), Type.Literal('market'), Type.Literal('income')]),
+    amount: Type.String({ description: 'CNY, a decimal string' }),
+    date: Type.String(),
+    reportHash: Type.String({ description: 'SHA-256 (hex) of the appraisal report' }),
+    at: LogRefSchema,
+  },
+  { description: "An appraiser's attested value of a work" },
+);
+
+export const AssetValuationsSchema = Type.Object({
+  asset: AssetIdSchema,
+  valuations: Type.Array(ValuationRecordSchema, { description: 'Oldest first, at most 10,000' }),
+  truncated: Type.Optional(Type.Literal(true, { description: 'There are more valuations than listed' })),
+});
+
 export const AssetRevisionsSchema = Type.Object({
   asset: AssetIdSchema,
   revisions: Type.Array(AssetRevisionRecordSchema, { description: 'Oldest first' }),
@@ -460,6 +481,7 @@ export const API_SCHEMAS = {
   AssetRevisions: AssetRevisionsSchema,
   AssetHistory: AssetHistorySchema,
   AssetLicences: AssetLicencesSchema,
+  AssetValuations: AssetValuationsSchema,
   Licence: LicenceRecordSchema,
   Receipt: ReceiptSchema,
   TxAccepted: TxAcceptedSchema,

@@ -16,6 +16,7 @@ import {
   licenceKey,
   parseCid,
   publicKeyFromDidKey,
+  type ValuationRecord,
 } from '@cinnabar/core';
 import { Type } from '@sinclair/typebox';
 import { Value } from '@sinclair/typebox/value';
@@ -166,6 +167,19 @@ export async function ledgerRoutes(app: FastifyInstance, options: LedgerRoutesOp
     const scanned = await ledger.scanState(`${assetKey(id)}/licence/`, MAX_LISTED + 1);
     const licences = scanned.slice(0, MAX_LISTED).map((json) => JSON.parse(json) as LicenceRecord);
     return { asset: id, licences, ...(scanned.length > MAX_LISTED ? { truncated: true } : {}) };
+  });
+
+  app.get('/v1/assets/:id/valuations', async (request) => {
+    const { id } = request.params as { id: string };
+    checkAssetId(id);
+    if (!(await read<AssetRecord>(assetKey(id))))
+      throw new ProblemError('asset_not_found', `there is no asset ${id}`);
+    const scanned = await ledger.scanState(`${assetKey(id)}/valuation/`, MAX_LISTED + 1);
+    const valuations = scanned
+      .slice(0, MAX_LISTED)
+      .map((json) => JSON.parse(json) as ValuationRecord)
+      .sort((a, b) => a.at.index - b.at.index);
+    return { asset: id, valuations, ...(scanned.length > MAX_LISTED ? { truncated: true } : {}) };
   });
 
   app.get('/v1/assets/:id/licences/:licence', async (request) => {

@@ -655,6 +655,20 @@ const ROUTES: RouteDoc[] = [
   },
   {
     method: 'get',
+    path: '/v1/assets/{id}/valuations',
+    ledger: true,
+    errors: ['malformed_asset_id', 'asset_not_found'],
+    operation: {
+      operationId: 'listAssetValuations',
+      tags: ['ledger'],
+      summary: "A work's attested values",
+      description: 'Every valuation.attest of the work by an appraiser, oldest first.',
+      parameters: [pathParam('id', AssetIdSchema)],
+      responses: { 200: { description: 'The valuations', content: json(ref('AssetValuations')) } },
+    },
+  },
+  {
+    method: 'get',
     path: '/v1/assets/{id}/history',
     ledger: true,
     errors: ['malformed_asset_id', 'asset_not_found'],
