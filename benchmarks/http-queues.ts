@@ -20,6 +20,20 @@ export interface QueuesResult {
   cpuMs: { process?: number; mainThread?: number; client?: number };
 }
 
+/** POST one signed transaction during setup; throws unless it is accepted (201). */
+export async function postTransaction<T = { receipt: unknown; subject: { asset?: string } }>(
+  nodeUrl: string,
+  entry: Uint8Array,
+): Promise<T> {
+  const response = await fetch(`${nodeUrl}v1/tx`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: new TextDecoder().decode(entry),
+  });
+  if (response.status !== 201) throw new Error(`POST /v1/tx: ${response.status} ${await response.text()}`);
+  return (await response.json()) as T;
+}
+
 export async function postQueues(
   node: { url: string; pid: number },
   queues: readonly (readonly Uint8Array[])[],

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { parseReceipt, verifyReceipt } from '@cinnabar/core';
 import { loadDataDir } from '@cinnabar/node';
 import { NodeProcess } from '../../packages/cli/test/support/node-process.js';
-import { postQueues } from '../http-queues.js';
+import { postQueues, postTransaction } from '../http-queues.js';
 import {
   benchIdentities,
   identityEntries,
@@ -42,16 +42,7 @@ export async function transferHttp(options: TransferOptions): Promise<TransferRe
   const dataDir = await mkdtemp(join(tmpdir(), 'cinnabar-bench-transfer-'));
   const node = await NodeProcess.start({ dataDir, port: 0, databaseUrl: options.databaseUrl });
   try {
-    const post = async (entry: Uint8Array) => {
-      const response = await fetch(`${node.url}v1/tx`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: new TextDecoder().decode(entry),
-      });
-      if (response.status !== 201)
-        throw new Error(`POST /v1/tx: ${response.status} ${await response.text()}`);
-      return (await response.json()) as { subject: { asset?: string } };
-    };
+    const post = (entry: Uint8Array) => postTransaction(node.url, entry);
     const label = `cinnabar-bench-transfer-${process.pid}-${Date.now()}`;
     const givers = benchIdentities(`${label}-a`, options.pairs);
     const takers = benchIdentities(`${label}-b`, options.pairs);

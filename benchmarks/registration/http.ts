@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { parseReceipt, verifyReceipt } from '@cinnabar/core';
 import { loadDataDir } from '@cinnabar/node';
 import { NodeProcess } from '../../packages/cli/test/support/node-process.js';
-import { postQueues } from '../http-queues.js';
+import { postQueues, postTransaction } from '../http-queues.js';
 import {
   prepareRegistrations,
   REGISTRATION_DEFAULTS,
@@ -30,16 +30,7 @@ export async function registrationHttp(
   try {
     // The node's blob store is <data>/blobs (node.ts); files written there are seen at once.
     const prepared = await prepareRegistrations(join(dataDir, 'blobs'), opts);
-    const post = async (entry: Uint8Array) => {
-      const response = await fetch(`${node.url}v1/tx`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: new TextDecoder().decode(entry),
-      });
-      if (response.status !== 201)
-        throw new Error(`POST /v1/tx: ${response.status} ${await response.text()}`);
-      return (await response.json()) as { receipt: unknown };
-    };
+    const post = (entry: Uint8Array) => postTransaction(node.url, entry);
     await Promise.all(prepared.identityRegistrations.map(post));
 
     const run = await postQueues(

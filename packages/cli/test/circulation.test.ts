@@ -1,44 +1,26 @@
 import assert from 'node:assert/strict';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { CinnabarClient, hexEncode, sha256, utf8Encode } from '@cinnabar/core';
-import { type RunningNode, startNode } from '@cinnabar/node';
-import { runCli as run } from './support/run-cli.js';
+import { type CinnabarClient, hexEncode, sha256, utf8Encode } from '@cinnabar/core';
+import { type CliLedger, cliLedger } from './support/cli-ledger.js';
 
 describe('cinnabar policy, custody and value against a real node', () => {
-  let dir: string;
-  let node: RunningNode;
+  let ledger: CliLedger;
   let client: CinnabarClient;
   let operatorKey: string;
-  const keys: Record<string, string> = {};
-  const dids: Record<string, string> = {};
+  let keys: Record<string, string>;
+  let dids: Record<string, string>;
   let asset: string;
-
-  const cli = (...args: string[]) => run(...args, '--server', node.url);
+  let dir: string;
+  const cli = (...args: string[]) => ledger.cli(...args);
 
   before(async () => {
-    dir = await mkdtemp(join(tmpdir(), 'cinnabar-circulation-'));
-    node = await startNode({ dataDir: join(dir, 'data'), port: 0 });
-    client = new CinnabarClient({ baseUrl: node.url });
-    operatorKey = join(dir, 'data', 'operator.key.json');
-    for (const name of ['ann', 'bob', 'keeper']) {
-      keys[name] = join(dir, `${name}.json`);
-      const created = await run('id', 'new', '--out', keys[name], '--name', name);
-      assert.equal(created.code, 0, created.err);
-      dids[name] = created.out.trim().split('\n').at(-1)!;
-      const file = join(dir, `${name}.bin`);
-      await writeFile(file, `bytes of ${name}`);
-      const registered = await cli('register', file, '--title', `${name}'s work`, '--key', keys[name]);
-      assert.equal(registered.code, 0, registered.err);
-      if (name === 'ann') asset = registered.out.trim().split('\n').at(-1)!;
-    }
+    ledger = await cliLedger('circulation', ['ann', 'bob', 'keeper']);
+    ({ client, operatorKey, keys, dids, dir } = ledger);
+    asset = ledger.assets.ann!;
   });
-  after(async () => {
-    await node.close();
-    await rm(dir, { recursive: true, force: true });
-  });
+  after(() => ledger.close());
 
   test('policy set: only the operator; the ledger shows the new policy', async () => {
     const refused = await cli('policy', 'set', '--market', 'cn-collectibles', '--key', keys.ann!);

@@ -1,45 +1,28 @@
 import assert from 'node:assert/strict';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { CinnabarClient, generateSignerKey, hexEncode, sha256, utf8Encode } from '@cinnabar/core';
-import { type RunningNode, startNode } from '@cinnabar/node';
-import { runCli as run } from './support/run-cli.js';
+import { type CinnabarClient, generateSignerKey, hexEncode, sha256, utf8Encode } from '@cinnabar/core';
+import { type CliLedger, cliLedger } from './support/cli-ledger.js';
 
 describe('cinnabar licence grant|revoke|check against a real node', () => {
-  let dir: string;
-  let node: RunningNode;
+  let ledger: CliLedger;
+  let node: CliLedger['node'];
   let client: CinnabarClient;
-  const keys: Record<string, string> = {};
-  const dids: Record<string, string> = {};
+  let keys: Record<string, string>;
+  let dids: Record<string, string>;
   let asset: string;
   let legalText: string;
-
-  const cli = (...args: string[]) => run(...args, '--server', node.url);
+  const cli = (...args: string[]) => ledger.cli(...args);
 
   before(async () => {
-    dir = await mkdtemp(join(tmpdir(), 'cinnabar-licence-'));
-    node = await startNode({ dataDir: join(dir, 'data'), port: 0 });
-    client = new CinnabarClient({ baseUrl: node.url });
-    for (const name of ['ann', 'bob', 'cat']) {
-      keys[name] = join(dir, `${name}.json`);
-      const created = await run('id', 'new', '--out', keys[name], '--name', name);
-      assert.equal(created.code, 0, created.err);
-      dids[name] = created.out.trim().split('\n').at(-1)!;
-      const file = join(dir, `${name}.bin`);
-      await writeFile(file, `bytes of ${name}`);
-      const registered = await cli('register', file, '--title', `${name}'s work`, '--key', keys[name]);
-      assert.equal(registered.code, 0, registered.err);
-      if (name === 'ann') asset = registered.out.trim().split('\n').at(-1)!;
-    }
-    legalText = join(dir, 'licence.txt');
+    ledger = await cliLedger('licence', ['ann', 'bob', 'cat']);
+    ({ node, client, keys, dids } = ledger);
+    asset = ledger.assets.ann!;
+    legalText = join(ledger.dir, 'licence.txt');
     await writeFile(legalText, 'The licensee may show the work.\n');
   });
-  after(async () => {
-    await node.close();
-    await rm(dir, { recursive: true, force: true });
-  });
+  after(() => ledger.close());
 
   test('grant, then check: yes for what the terms allow, no and why otherwise, with exit status 1', async () => {
     const granted = await cli(

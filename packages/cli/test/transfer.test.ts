@@ -1,24 +1,21 @@
 import assert from 'node:assert/strict';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { CinnabarClient, type JsonObject, signTransaction } from '@cinnabar/core';
-import { type RunningNode, startNode } from '@cinnabar/node';
+import { type CinnabarClient, type JsonObject, signTransaction } from '@cinnabar/core';
 import { loadKeyFile } from '../src/commands/id.js';
+import { type CliLedger, cliLedger } from './support/cli-ledger.js';
 import { runCli as run } from './support/run-cli.js';
 
 describe('cinnabar transfer and accept against a real node', () => {
-  let dir: string;
-  let node: RunningNode;
+  let ledger: CliLedger;
+  let node: CliLedger['node'];
   let client: CinnabarClient;
-  const keys: Record<string, string> = {};
-  const dids: Record<string, string> = {};
-  const assets: Record<string, string> = {};
+  let keys: Record<string, string>;
+  let dids: Record<string, string>;
+  let assets: Record<string, string>;
 
-  /** The operator sets the market policy (there is no command for it yet: signed here). */
+  /** The operator sets the market policy (signed here: this tests transfer, not policy set). */
   async function setPolicy(market?: JsonObject): Promise<void> {
-    const operator = await loadKeyFile(join(dir, 'data', 'operator.key.json'), undefined);
+    const operator = await loadKeyFile(ledger.operatorKey, undefined);
     const seq = await client.nextSeq(operator.did);
     const policy = { realNameToRegister: false, ...(market ? { market } : {}) };
     await client.submit(
@@ -37,34 +34,10 @@ describe('cinnabar transfer and accept against a real node', () => {
   }
 
   before(async () => {
-    dir = await mkdtemp(join(tmpdir(), 'cinnabar-transfer-'));
-    node = await startNode({ dataDir: join(dir, 'data'), port: 0 });
-    client = new CinnabarClient({ baseUrl: node.url });
-    for (const name of ['alice', 'bob', 'carol']) {
-      keys[name] = join(dir, `${name}.json`);
-      const created = await run('id', 'new', '--out', keys[name], '--name', name);
-      assert.equal(created.code, 0, created.err);
-      dids[name] = created.out.trim().split('\n').at(-1)!;
-      const file = join(dir, `${name}.bin`);
-      await writeFile(file, `bytes of ${name}`);
-      const registered = await run(
-        'register',
-        file,
-        '--title',
-        `${name}'s file`,
-        '--key',
-        keys[name],
-        '--server',
-        node.url,
-      );
-      assert.equal(registered.code, 0, registered.err);
-      assets[name] = registered.out.trim().split('\n').at(-1)!;
-    }
+    ledger = await cliLedger('transfer', ['alice', 'bob', 'carol']);
+    ({ node, client, keys, dids, assets } = ledger);
   });
-  after(async () => {
-    await node.close();
-    await rm(dir, { recursive: true, force: true });
-  });
+  after(() => ledger.close());
 
   test('open market: the owner transfers at once; a stranger is refused with exit status 1', async () => {
     const given = await run(

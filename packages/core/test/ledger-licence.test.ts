@@ -3,7 +3,6 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { checkLicenceEvidence } from '../src/ledger/licence-proof.js';
-import type { ReplayOutcome } from '../src/ledger/memory-ledger.js';
 import {
   type LicenceIndexRecord,
   type LicenceRecord,
@@ -11,26 +10,13 @@ import {
   licenceKey,
   recordKey,
 } from '../src/ledger/records.js';
-import {
-  licencePermits,
-  MAX_LICENCES_PER_ASSET,
-  type RejectionCode,
-  termsOverlap,
-} from '../src/ledger/rules.js';
+import { licencePermits, MAX_LICENCES_PER_ASSET, termsOverlap } from '../src/ledger/rules.js';
 import type { LicenceTerms } from '../src/ledger/schemas.js';
 import { merkleRoot, proveInclusion } from '../src/merkle.js';
 import { generateSignerKey, signerFromKey } from '../src/note.js';
 import { makeReceipt, type Receipt } from '../src/receipt.js';
-import { type Actor, assetBody, T0, TestLedger } from './support/ledger-actors.js';
+import { type Actor, assetBody, refusedUnchanged, T0, TestLedger } from './support/ledger-actors.js';
 import { MemoryLog } from './support/memory-log.js';
-
-function refused(ledger: TestLedger, act: () => ReplayOutcome, code: RejectionCode, rule: string): void {
-  const digest = ledger.digest();
-  const outcome = act();
-  assert.ok(!outcome.ok, `expected ${code} (${rule}), but it was accepted`);
-  assert.deepEqual({ code: outcome.code, rule: outcome.rule }, { code, rule }, outcome.message);
-  assert.equal(ledger.digest(), digest, 'a refused transaction changed the state');
-}
 
 const HASH = 'ab'.repeat(32);
 
@@ -101,8 +87,8 @@ describe('licences: licence.grant by the owner', () => {
 
   test('refusals: a stranger, an unknown work, an unregistered licensee, oneself, bad terms', () => {
     const { ledger, ann, bob, cat, asset, grant } = setup();
-    refused(ledger, () => grant(cat, bob, terms()), 'not_owner', 'licence.grant.owner');
-    refused(
+    refusedUnchanged(ledger, () => grant(cat, bob, terms()), 'not_owner', 'licence.grant.owner');
+    refusedUnchanged(
       ledger,
       () =>
         ledger.submit(ann, 'licence.grant', { asset: 'cd'.repeat(32), licensee: bob.did, terms: terms() }),
@@ -110,14 +96,19 @@ describe('licences: licence.grant by the owner', () => {
       'asset.exists',
     );
     const stranger = ledger.actor('stranger');
-    refused(ledger, () => grant(ann, stranger, terms()), 'unknown_identity', 'licence.grant.licensee');
-    refused(ledger, () => grant(ann, ann, terms()), 'invalid_body', 'licence.grant.body');
+    refusedUnchanged(
+      ledger,
+      () => grant(ann, stranger, terms()),
+      'unknown_identity',
+      'licence.grant.licensee',
+    );
+    refusedUnchanged(ledger, () => grant(ann, ann, terms()), 'invalid_body', 'licence.grant.body');
     for (const bad of [
       terms({ end: '2026-02-28' }),
       terms({ start: '2026-02-30' }),
       terms({ end: '2027-02-29' }),
     ])
-      refused(ledger, () => grant(ann, bob, bad), 'invalid_body', 'licence.grant.body');
+      refusedUnchanged(ledger, () => grant(ann, bob, bad), 'invalid_body', 'licence.grant.body');
     for (const bad of [
       { ...terms(), uses: [] },
       { ...terms(), uses: ['display', 'display'] },
@@ -133,7 +124,7 @@ describe('licences: licence.grant by the owner', () => {
       { ...terms(), extra: true },
       (({ legalTextHash: _, ...rest }) => rest)(terms()),
     ])
-      refused(
+      refusedUnchanged(
         ledger,
         () => ledger.submit(ann, 'licence.grant', { asset, licensee: bob.did, terms: bad }),
         'invalid_body',
@@ -168,7 +159,7 @@ describe('licences: exclusivity', () => {
       terms({ uses: ['commercial'], territory: ['CN'], start: '2027-01-01', exclusive: true }),
     );
     // A non-exclusive licence in force blocks an exclusive one over it.
-    refused(
+    refusedUnchanged(
       ledger,
       () => grant(ann, bob, terms({ uses: ['display'], territory: ['FR'] })),
       'licence_conflict',
@@ -180,7 +171,7 @@ describe('licences: exclusivity', () => {
     const { ledger, ann, bob, cat, asset, grant, granted, index } = setup();
     granted(ann, bob, terms({ start: '2026-01-01', end: '2026-02-27', exclusive: true }));
     const revoked = granted(ann, bob, terms({ uses: ['adapt'], exclusive: true }));
-    refused(
+    refusedUnchanged(
       ledger,
       () => grant(ann, cat, terms({ uses: ['adapt'] })),
       'licence_conflict',
@@ -207,7 +198,7 @@ describe('licences: exclusivity', () => {
   test('a work has at most MAX_LICENCES_PER_ASSET licences in force or to come', () => {
     const { ledger, ann, bob, grant, granted } = setup();
     for (let i = 0; i < MAX_LICENCES_PER_ASSET; i++) granted(ann, bob, terms());
-    refused(ledger, () => grant(ann, bob, terms()), 'licence_limit', 'licence.limit');
+    refusedUnchanged(ledger, () => grant(ann, bob, terms()), 'licence_limit', 'licence.limit');
   });
 });
 
@@ -251,40 +242,40 @@ describe('licences: sublicences', () => {
       terms({ ...within, end: '2027-01-01' }),
       terms({ uses: within.uses, territory: within.territory, start: within.start }),
     ])
-      refused(
+      refusedUnchanged(
         ledger,
         () => grant(bob, cat, outside, parent),
         'licence_out_of_scope',
         'licence.grant.sublicence.scope',
       );
     const plain = granted(ann, dan, terms({ uses: ['adapt'], sublicensable: false }));
-    refused(
+    refusedUnchanged(
       ledger,
       () => grant(dan, cat, terms({ uses: ['adapt'] }), plain),
       'licence_out_of_scope',
       'licence.grant.sublicence.scope',
     );
     const open = granted(ann, dan, terms({ uses: ['distribute'], sublicensable: true }));
-    refused(
+    refusedUnchanged(
       ledger,
       () => grant(dan, cat, terms({ uses: ['distribute'], exclusive: true }), open),
       'licence_out_of_scope',
       'licence.grant.sublicence.scope',
     );
-    refused(
+    refusedUnchanged(
       ledger,
       () => grant(cat, dan, terms(within), parent),
       'not_authorized',
       'licence.grant.sublicence',
     );
-    refused(
+    refusedUnchanged(
       ledger,
       () => grant(bob, cat, terms(within), 'ef'.repeat(32)),
       'licence_not_found',
       'licence.exists',
     );
     ledger.accept(ann, 'licence.revoke', { asset, licence: parent });
-    refused(
+    refusedUnchanged(
       ledger,
       () => grant(bob, cat, terms(within), parent),
       'licence_revoked',
@@ -298,7 +289,7 @@ describe('licences: licence.revoke', () => {
     const { ledger, ann, bob, cat, asset, granted, licence, index } = setup();
     const parent = granted(ann, bob, terms({ uses: ['display', 'adapt'], sublicensable: true }));
     const child = granted(bob, cat, terms({ uses: ['adapt'] }), parent);
-    refused(
+    refusedUnchanged(
       ledger,
       () => ledger.submit(cat, 'licence.revoke', { asset, licence: parent }),
       'not_authorized',
@@ -314,14 +305,14 @@ describe('licences: licence.revoke', () => {
       index()?.licences.map((l) => l.id),
       [parent],
     );
-    refused(
+    refusedUnchanged(
       ledger,
       () => ledger.submit(ann, 'licence.revoke', { asset, licence: child }),
       'licence_revoked',
       'licence.revoke.once',
     );
     const other = ledger.accept(ann, 'asset.register', assetBody('another work')).txId;
-    refused(
+    refusedUnchanged(
       ledger,
       () => ledger.submit(ann, 'licence.revoke', { asset: other, licence: parent }),
       'licence_not_found',
@@ -333,7 +324,12 @@ describe('licences: licence.revoke', () => {
     const { ledger, ann, bob, cat, asset, grant, granted } = setup();
     const granted1 = granted(ann, bob, terms());
     ledger.accept(ann, 'asset.transfer', { asset, to: cat.did });
-    refused(ledger, () => grant(ann, bob, terms({ uses: ['adapt'] })), 'not_owner', 'licence.grant.owner');
+    refusedUnchanged(
+      ledger,
+      () => grant(ann, bob, terms({ uses: ['adapt'] })),
+      'not_owner',
+      'licence.grant.owner',
+    );
     granted(cat, bob, terms({ uses: ['adapt'] }));
     ledger.accept(ann, 'licence.revoke', { asset, licence: granted1 });
   });

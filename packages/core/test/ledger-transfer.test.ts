@@ -4,7 +4,6 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import fc from 'fast-check';
-import type { ReplayOutcome } from '../src/ledger/memory-ledger.js';
 import {
   type AssetEventRecord,
   type AssetRecord,
@@ -17,19 +16,12 @@ import {
   recordKey,
   valuationKey,
 } from '../src/ledger/records.js';
-import { chinaDay, type RejectionCode } from '../src/ledger/rules.js';
+import { chinaDay } from '../src/ledger/rules.js';
 import { CN_COLLECTIBLES_POLICY, DEFAULT_MARKET_POLICY, type MarketPolicy } from '../src/ledger/schemas.js';
 import { transactionId } from '../src/tx/transaction.js';
-import { type Actor, assetBody, T0, TestLedger } from './support/ledger-actors.js';
+import { type Actor, assetBody, refusedUnchanged, T0, TestLedger } from './support/ledger-actors.js';
 
 /** Runs `act` (one entry) and asserts it was refused with `code` by `rule`, the state unchanged. */
-function refused(ledger: TestLedger, act: () => ReplayOutcome, code: RejectionCode, rule: string): void {
-  const digest = ledger.digest();
-  const outcome = act();
-  assert.ok(!outcome.ok, `expected ${code} (${rule}), but it was accepted`);
-  assert.deepEqual({ code: outcome.code, rule: outcome.rule }, { code, rule }, outcome.message);
-  assert.equal(ledger.digest(), digest, 'a refused transaction changed the state');
-}
 
 function asset(ledger: TestLedger, id: string): AssetRecord {
   const record = ledger.get(assetKey(id));
@@ -67,7 +59,7 @@ describe('circulation: policy.set', () => {
   test('the operator sets the policy on the record; nobody else can', () => {
     const { ledger, operator, people } = TestLedger.started({ people: ['ann'] });
     const policy = { realNameToRegister: true, market: CN_COLLECTIBLES_POLICY };
-    refused(
+    refusedUnchanged(
       ledger,
       () => ledger.submit(people[0]!, 'policy.set', { policy }),
       'not_authorized',
@@ -93,7 +85,7 @@ describe('circulation: policy.set', () => {
       { market: DEFAULT_MARKET_POLICY },
     ];
     for (const policy of bad)
-      refused(
+      refusedUnchanged(
         ledger,
         () => ledger.submit(operator, 'policy.set', { policy }),
         'invalid_body',
@@ -127,7 +119,7 @@ describe('circulation: open-market transfers', () => {
     // No gift count outside cn-collectibles.
     assert.equal(ledger.get(giftCountKey(ann.did, chinaDay(T0))), undefined);
     // And bob can pass it on; ann no longer can.
-    refused(
+    refusedUnchanged(
       ledger,
       () => ledger.submit(ann, 'asset.transfer', { asset: id, to: bob.did }),
       'not_owner',
@@ -139,26 +131,26 @@ describe('circulation: open-market transfers', () => {
 
   test('refusals: stranger, unknown asset, unregistered recipient, to oneself, bad bodies', () => {
     const { ledger, ann, bob, cat, id } = market();
-    refused(
+    refusedUnchanged(
       ledger,
       () => ledger.submit(cat, 'asset.transfer', { asset: id, to: bob.did }),
       'not_owner',
       'asset.transfer.owner',
     );
-    refused(
+    refusedUnchanged(
       ledger,
       () => ledger.submit(ann, 'asset.transfer', { asset: 'ab'.repeat(32), to: bob.did }),
       'asset_not_found',
       'asset.exists',
     );
     const stranger = ledger.actor('stranger');
-    refused(
+    refusedUnchanged(
       ledger,
       () => ledger.submit(ann, 'asset.transfer', { asset: id, to: stranger.did }),
       'unknown_identity',
       'asset.transfer.recipient',
     );
-    refused(
+    refusedUnchanged(
       ledger,
       () => ledger.submit(ann, 'asset.transfer', { asset: id, to: ann.did }),
       'invalid_body',
@@ -171,7 +163,7 @@ describe('circulation: open-market transfers', () => {
       { asset: id, to: 'did:web:example.com' },
       { asset: id, to: bob.did, note: 'two\nlines' },
     ])
-      refused(
+      refusedUnchanged(
         ledger,
         () => ledger.submit(ann, 'asset.transfer', body),
         'invalid_body',
@@ -188,7 +180,7 @@ describe('circulation: open-market transfers', () => {
     assert.equal((ledger.get(assetEventKey(id, first.index)) as AssetEventRecord).event, 'transfer-offered');
 
     // Only the recipient, only the pending offer.
-    refused(
+    refusedUnchanged(
       ledger,
       () => ledger.submit(cat, 'asset.accept', { asset: id, transfer: first.txId }),
       'not_recipient',
@@ -196,7 +188,7 @@ describe('circulation: open-market transfers', () => {
     );
     ledger.accept(ann, 'asset.transfer', { asset: id, to: cat.did });
     const second = lastRef(ledger, T0);
-    refused(
+    refusedUnchanged(
       ledger,
       () => ledger.submit(bob, 'asset.accept', { asset: id, transfer: first.txId }),
       'no_pending_transfer',
@@ -218,7 +210,7 @@ describe('circulation: open-market transfers', () => {
       offer: second,
     });
     // Accepted once: nothing is pending any more.
-    refused(
+    refusedUnchanged(
       ledger,
       () => ledger.submit(cat, 'asset.accept', { asset: id, transfer: second.txId }),
       'no_pending_transfer',
@@ -234,16 +226,16 @@ describe('circulation: cn-collectibles transfers', () => {
     const { ledger, operator, ann, bob, id } = market(policy);
     const when = after(200);
     const offer = () => ledger.submit(ann, 'asset.transfer', { asset: id, to: bob.did }, { time: when });
-    refused(ledger, offer, 'real_name_required', 'policy.cn-collectibles.real-name');
+    refusedUnchanged(ledger, offer, 'real_name_required', 'policy.cn-collectibles.real-name');
     realNames(ledger, operator, ann);
-    refused(ledger, offer, 'real_name_required', 'policy.cn-collectibles.real-name');
+    refusedUnchanged(ledger, offer, 'real_name_required', 'policy.cn-collectibles.real-name');
     const bobsName = operator.realNameCredential(bob, 'rn-bob');
     ledger.accept(operator, 'credential.issue', { credential: bobsName });
     ledger.accept(ann, 'asset.transfer', { asset: id, to: bob.did }, { time: when });
     const offered = lastRef(ledger, when);
     // Bob's credential is revoked before he accepts.
     ledger.accept(operator, 'credential.revoke', { id: bobsName.id, subject: bob.did });
-    refused(
+    refusedUnchanged(
       ledger,
       () => ledger.submit(bob, 'asset.accept', { asset: id, transfer: offered.txId }, { time: when }),
       'real_name_required',
@@ -259,7 +251,7 @@ describe('circulation: cn-collectibles transfers', () => {
     realNames(ledger, operator, ann, bob, cat);
     const offer = (from: Actor, to: Actor, time: string) =>
       ledger.submit(from, 'asset.transfer', { asset: id, to: to.did }, { time });
-    refused(
+    refusedUnchanged(
       ledger,
       () => offer(ann, bob, after(179.99)),
       'holding_period',
@@ -279,7 +271,7 @@ describe('circulation: cn-collectibles transfers', () => {
       { time: after(181) },
     );
     // Bob acquired it on day 181: his holding period runs from then.
-    refused(
+    refusedUnchanged(
       ledger,
       () => offer(bob, cat, after(300)),
       'holding_period',
@@ -304,7 +296,7 @@ describe('circulation: cn-collectibles transfers', () => {
       day: '2026-03-01',
       count: 2,
     });
-    refused(
+    refusedUnchanged(
       ledger,
       () =>
         ledger.submit(
@@ -331,7 +323,7 @@ describe('circulation: cn-collectibles transfers', () => {
 
   test('switching back to open-market lifts the regime at once', () => {
     const { ledger, operator, ann, bob, id } = market(policy);
-    refused(
+    refusedUnchanged(
       ledger,
       () => ledger.submit(ann, 'asset.transfer', { asset: id, to: bob.did }),
       'real_name_required',
@@ -421,7 +413,7 @@ describe('circulation: custody', () => {
     const { ledger, operator, ann, bob, cat, id } = market(undefined, ['ann', 'bob', 'cat']);
     const keeper = ledger.actor('keeper');
     ledger.accept(keeper, 'identity.register', { kind: 'organization', name: 'Keeper' });
-    refused(
+    refusedUnchanged(
       ledger,
       () => ledger.submit(ann, 'custody.deposit', { asset: id, custodian: keeper.did }),
       'not_authorized',
@@ -430,13 +422,13 @@ describe('circulation: custody', () => {
     ledger.accept(operator, 'credential.issue', {
       credential: operator.roleCredential(keeper, 'custodian', 'keeper'),
     });
-    refused(
+    refusedUnchanged(
       ledger,
       () => ledger.submit(bob, 'custody.deposit', { asset: id, custodian: keeper.did }),
       'not_owner',
       'custody.deposit.owner',
     );
-    refused(
+    refusedUnchanged(
       ledger,
       () => ledger.submit(ann, 'custody.deposit', { asset: id, custodian: ann.did }),
       'invalid_body',
@@ -449,19 +441,19 @@ describe('circulation: custody', () => {
       depositor: ann.did,
       since: deposited,
     });
-    refused(
+    refusedUnchanged(
       ledger,
       () => ledger.submit(ann, 'asset.transfer', { asset: id, to: bob.did }),
       'in_custody',
       'custody.locked',
     );
-    refused(
+    refusedUnchanged(
       ledger,
       () => ledger.submit(ann, 'custody.deposit', { asset: id, custodian: keeper.did }),
       'in_custody',
       'custody.once',
     );
-    refused(
+    refusedUnchanged(
       ledger,
       () => ledger.submit(cat, 'custody.release', { asset: id, to: cat.did }),
       'not_authorized',
@@ -478,7 +470,7 @@ describe('circulation: custody', () => {
       ),
       ['custody-deposited', 'custody-released'],
     );
-    refused(
+    refusedUnchanged(
       ledger,
       () => ledger.submit(keeper, 'custody.release', { asset: id, to: bob.did }),
       'not_in_custody',
@@ -497,7 +489,7 @@ describe('circulation: custody', () => {
     ledger.accept(ann, 'asset.transfer', { asset: id, to: bob.did }, { time: after(200) });
     const offer = lastRef(ledger, after(200)).txId;
     ledger.accept(ann, 'custody.deposit', { asset: id, custodian: operator.did }, { time: after(201) });
-    refused(
+    refusedUnchanged(
       ledger,
       () => ledger.submit(bob, 'asset.accept', { asset: id, transfer: offer }, { time: after(201) }),
       'no_pending_transfer',
@@ -508,7 +500,7 @@ describe('circulation: custody', () => {
     assert.equal(asset(ledger, id).owner, bob.did);
     // Bob may not resell it through a custodian.
     ledger.accept(bob, 'custody.deposit', { asset: id, custodian: operator.did }, { time: after(203) });
-    refused(
+    refusedUnchanged(
       ledger,
       () => ledger.submit(operator, 'custody.release', { asset: id, to: cat.did }, { time: after(204) }),
       'resale_forbidden',
@@ -529,7 +521,7 @@ describe('circulation: valuation.attest', () => {
       date: '2026-02-28',
       reportHash: 'cd'.repeat(32),
     };
-    refused(
+    refusedUnchanged(
       ledger,
       () => ledger.submit(ann, 'valuation.attest', body),
       'not_authorized',
@@ -558,19 +550,19 @@ describe('circulation: valuation.attest', () => {
       { ...body, amount: 125000 },
       { ...body, method: 'guess' },
     ])
-      refused(
+      refusedUnchanged(
         ledger,
         () => ledger.submit(bob, 'valuation.attest', bad),
         'invalid_body',
         'valuation.attest.schema',
       );
-    refused(
+    refusedUnchanged(
       ledger,
       () => ledger.submit(bob, 'valuation.attest', { ...body, date: '2026-02-30' }),
       'invalid_body',
       'valuation.attest.body',
     );
-    refused(
+    refusedUnchanged(
       ledger,
       () => ledger.submit(bob, 'valuation.attest', { ...body, asset: 'ef'.repeat(32) }),
       'asset_not_found',

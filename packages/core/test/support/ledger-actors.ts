@@ -1,3 +1,4 @@
+import assert from 'node:assert/strict';
 // Actors that sign ledger transactions, and a ledger that appends their entries at consecutive
 // indexes, for the tests of the ledger's rules. Everything is derived from labels, so a test run is
 // the same every time (the same seeds, DIDs, credential ids and CIDs).
@@ -12,7 +13,7 @@ import { canonicalBytes } from '../../src/jcs.js';
 import { issueRealNameCredential, issueRoleCredential } from '../../src/ledger/credentials.js';
 import { MemoryLedger, type ReplayOutcome } from '../../src/ledger/memory-ledger.js';
 import { identityKey, type StateRecord } from '../../src/ledger/records.js';
-import type { Rejection } from '../../src/ledger/rules.js';
+import type { Rejection, RejectionCode } from '../../src/ledger/rules.js';
 import type { AssetRegister, Credential, Role } from '../../src/ledger/schemas.js';
 import {
   decodeTransaction,
@@ -243,4 +244,18 @@ export class TestLedger {
     });
     return { ledger, operator, people };
   }
+}
+
+/** Runs `act` (one entry) and asserts it was refused with `code` by `rule`, the state unchanged. */
+export function refusedUnchanged(
+  ledger: TestLedger,
+  act: () => ReplayOutcome,
+  code: RejectionCode,
+  rule: string,
+): void {
+  const digest = ledger.digest();
+  const outcome = act();
+  assert.ok(!outcome.ok, `expected ${code} (${rule}), but it was accepted`);
+  assert.deepEqual({ code: outcome.code, rule: outcome.rule }, { code, rule }, outcome.message);
+  assert.equal(ledger.digest(), digest, 'a refused transaction changed the state');
 }
