@@ -4,7 +4,11 @@ import { ED25519_PUBLIC_KEY_BYTES, ED25519_SIGNATURE_BYTES } from '@cinnabar/cor
 import { startWorker } from '../worker-thread.js';
 import type { SignatureCheck } from './accept.js';
 
-/** Most checks sent to a worker in one message. */
+/**
+ * Most checks sent to a worker in one message. Small enough that the first verdicts come back while
+ * the worker checks the rest, so the event loop goes on with them (measured: 512 at once gave about
+ * 20% fewer registrations/s than 16 to 32, with 64 in flight).
+ */
 const MAX_BATCH = 32;
 
 /**
