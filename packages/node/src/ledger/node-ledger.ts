@@ -232,26 +232,33 @@ export function stateRow(key: string, record: StateRecord): StateRow {
       owner: record.owner,
       media: record.mediaType,
       search,
-      idx: record.registered.index,
+      idx: createdAt(record),
     };
   }
-  const idx =
-    record.kind === 'identity'
-      ? record.registered.index
-      : record.kind === 'credential'
-        ? record.issued.index
-        : record.kind === 'asset-revision'
-          ? record.at.index
-          : record.kind === 'ledger'
-            ? record.genesis.index
-            : record.kind === 'cid'
-              ? record.registered.index
-              : record.kind === 'asset-event'
-                ? record.at.index
-                : record.kind === 'licence'
-                  ? record.granted.index
-                  : record.kind === 'valuation'
-                    ? record.at.index
-                    : 0;
+  const idx = createdAt(record);
   return { key, kind: record.kind, value, owner: null, media: null, search: null, idx };
+}
+
+/** The log index a record was made at (0 for records that are counters or indexes). */
+function createdAt(record: StateRecord): number {
+  switch (record.kind) {
+    case 'ledger':
+      return record.genesis.index;
+    case 'identity':
+    case 'asset':
+    case 'cid':
+      return record.registered.index;
+    case 'credential':
+      return record.issued.index;
+    case 'licence':
+      return record.granted.index;
+    case 'asset-revision':
+    case 'asset-event':
+    case 'valuation':
+      return record.at.index;
+    case 'alias':
+    case 'gift-count':
+    case 'licence-index':
+      return 0;
+  }
 }
