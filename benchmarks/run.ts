@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { startPostgres } from '../packages/node/test/support/postgres-server.js';
+import { conflictBurst } from './circulation/conflicts.js';
 import { transferHttp } from './circulation/http.js';
 import { appendThroughput } from './ledger/append-throughput.js';
 import { benchDataDir, buildLog } from './ledger/build-log.js';
@@ -119,6 +120,12 @@ try {
           seconds,
           expectedPerSecond: 4000,
         }),
+      );
+      // The conflict test as a burst: 1,000 requests at once in 500 conflicting pairs.
+      const conflictsUrl = await databaseFor(backend);
+      record(
+        'conflicts',
+        await conflictBurst({ backend, ...(conflictsUrl ? { databaseUrl: conflictsUrl } : {}), pairs: 500 }),
       );
     }
     if (only.has('proofs') || only.has('memory')) {
