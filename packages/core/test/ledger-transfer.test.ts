@@ -459,6 +459,12 @@ describe('circulation: custody', () => {
       'not_authorized',
       'custody.release.custodian',
     );
+    refusedUnchanged(
+      ledger,
+      () => ledger.submit(keeper, 'custody.release', { asset: id, to: keeper.did }),
+      'not_authorized',
+      'custody.release.self',
+    );
     // Released to a buyer: the buyer owns it.
     ledger.accept(keeper, 'custody.release', { asset: id, to: bob.did });
     const released = lastRef(ledger, T0);

@@ -227,7 +227,9 @@ export function prepareTransaction(tx: SignedTransaction): PreparedTransaction |
     }
     case 'licence.grant': {
       const body = tx.body as LicenceGrant;
-      const problem = didProblem(body.licensee) ?? termsProblem(body.terms);
+      const didIssue = didProblem(body.licensee);
+      if (didIssue) return invalid(`licensee: ${didIssue}`);
+      const problem = termsProblem(body.terms);
       if (problem) return invalid(problem);
       if (body.licensee === tx.actor) return invalid('licensee: a licence is granted to someone else');
       keys.push(assetKey(body.asset), identityKey(body.licensee), licenceIndexKey(body.asset));
@@ -920,6 +922,12 @@ export function applyTransaction(
           'not_authorized',
           'custody.release.custodian',
           `asset ${asset.id} is held by ${custody.custodian}`,
+        );
+      if (body.to === tx.actor)
+        return reject(
+          'not_authorized',
+          'custody.release.self',
+          'a custodian does not release a work to itself',
         );
       const recipient = state.get(identityKey(body.to), 'identity');
       if (!recipient)
