@@ -14,6 +14,9 @@ describe('cinnabar licence grant|revoke|check against a real node', () => {
   let asset: string;
   let legalText: string;
   const cli = (...args: string[]) => ledger.cli(...args);
+  /** `cinnabar licence check` of the work for `licensee` and `use`, with `more` arguments. */
+  const check = (licensee: string, use: string, ...more: string[]) =>
+    cli('licence', 'check', asset, '--licensee', licensee, '--use', use, ...more);
 
   before(async () => {
     ledger = await cliLedger('licence', ['ann', 'bob', 'cat']);
@@ -60,25 +63,11 @@ describe('cinnabar licence grant|revoke|check against a real node', () => {
       hexEncode(sha256(utf8Encode('The licensee may show the work.\n'))),
     );
 
-    const yes = await cli(
-      'licence',
-      'check',
-      asset,
-      '--licensee',
-      dids.bob!,
-      '--use',
-      'display',
-      '--territory',
-      'HK',
-      '--vkey',
-      node.vkey,
-    );
+    const yes = await check(dids.bob!, 'display', '--territory', 'HK', '--vkey', node.vkey);
     assert.equal(yes.code, 0, yes.out + yes.err);
     assert.match(yes.out, new RegExp(`^yes: licence ${id} permits display`));
     assert.doesNotMatch(yes.out, /node's own log key/);
-    const json = JSON.parse(
-      (await cli('licence', 'check', asset, '--licensee', dids.bob!, '--use', 'display', '--json')).out,
-    );
+    const json = JSON.parse((await check(dids.bob!, 'display', '--json')).out);
     assert.equal(json.permitted, true);
     assert.equal(json.pinned, false);
 
@@ -92,22 +81,12 @@ describe('cinnabar licence grant|revoke|check against a real node', () => {
       assert.match(no.out, /^no: none of/);
       assert.match(no.out, why);
     }
-    const nobody = await cli('licence', 'check', asset, '--licensee', dids.cat!, '--use', 'display');
+    const nobody = await check(dids.cat!, 'display');
     assert.equal(nobody.code, 1);
     assert.match(nobody.out, /holds no licence/);
     // Pinned to another log's key, the entries do not verify.
     const other = generateSignerKey(node.origin).vkey;
-    const wrongKey = await cli(
-      'licence',
-      'check',
-      asset,
-      '--licensee',
-      dids.bob!,
-      '--use',
-      'display',
-      '--vkey',
-      other,
-    );
+    const wrongKey = await check(dids.bob!, 'display', '--vkey', other);
     assert.equal(wrongKey.code, 1);
     assert.match(
       wrongKey.out,
@@ -137,17 +116,7 @@ describe('cinnabar licence grant|revoke|check against a real node', () => {
       keys.bob!,
     );
     assert.equal(sub.code, 0, sub.err);
-    const subYes = await cli(
-      'licence',
-      'check',
-      asset,
-      '--licensee',
-      dids.cat!,
-      '--use',
-      'display',
-      '--territory',
-      'HK',
-    );
+    const subYes = await check(dids.cat!, 'display', '--territory', 'HK');
     assert.equal(subYes.code, 0, subYes.out);
     assert.match(subYes.out, new RegExp(`under ${id}`));
 
@@ -163,35 +132,15 @@ describe('cinnabar licence grant|revoke|check against a real node', () => {
       keys.ann!,
     );
     assert.equal(revoked.code, 0, revoked.err);
-    const after = await cli('licence', 'check', asset, '--licensee', dids.bob!, '--use', 'display');
+    const after = await check(dids.bob!, 'display');
     assert.equal(after.code, 1);
     assert.match(after.out, /revoked at/);
-    const subAfter = await cli(
-      'licence',
-      'check',
-      asset,
-      '--licensee',
-      dids.cat!,
-      '--use',
-      'display',
-      '--territory',
-      'HK',
-    );
+    const subAfter = await check(dids.cat!, 'display', '--territory', 'HK');
     assert.equal(subAfter.code, 1);
     assert.match(subAfter.out, /the licence it is granted under does not hold: .*revoked/);
     // At its grant, before the revocation, it held.
     const grantedAt = (await client.licence(asset, id))!.granted.time;
-    const earlier = await cli(
-      'licence',
-      'check',
-      asset,
-      '--licensee',
-      dids.bob!,
-      '--use',
-      'display',
-      '--at',
-      grantedAt,
-    );
+    const earlier = await check(dids.bob!, 'display', '--at', grantedAt);
     assert.equal(earlier.code, 0, earlier.out);
   });
 
@@ -243,17 +192,7 @@ describe('cinnabar licence grant|revoke|check against a real node', () => {
       keys.ann!,
     );
     assert.equal(noText.code, 2);
-    const badAt = await cli(
-      'licence',
-      'check',
-      asset,
-      '--licensee',
-      dids.cat!,
-      '--use',
-      'display',
-      '--at',
-      'someday',
-    );
+    const badAt = await check(dids.cat!, 'display', '--at', 'someday');
     assert.equal(badAt.code, 2);
     const unknown = await cli(
       'licence',
