@@ -155,7 +155,7 @@ export function licenceCommand(io: CliIo): Command {
         if (options.json) return io.out(JSON.stringify(accepted));
         io.out(
           printable(
-            `Licensed ${asset} to ${shortDid(options.to)}: ${terms.uses.join(', ')}, ${terms.territory === 'worldwide' ? 'worldwide' : terms.territory.join(', ')}, from ${terms.start}${terms.end ? ` to ${terms.end}` : ''}${terms.exclusive ? ', exclusive' : ''} (entry ${accepted.index})`,
+            `Licensed ${asset} to ${shortDid(options.to)}: ${termsText(terms)}${terms.exclusive ? ', exclusive' : ''} (entry ${accepted.index})`,
           ),
         );
         io.out(accepted.txId);
@@ -319,6 +319,11 @@ async function check(asset: string, options: CheckOptions): Promise<CheckAnswer>
 }
 
 function describe(licence: LicenceRecord): string {
-  const t = licence.terms;
-  return `granted by ${shortDid(licence.grantor)} at entry ${licence.granted.index}: ${t.uses.join(', ')}, ${t.territory === 'worldwide' ? 'worldwide' : t.territory.join(', ')}, from ${t.start}${t.end ? ` to ${t.end}` : ''}`;
+  return `granted by ${shortDid(licence.grantor)} at entry ${licence.granted.index}: ${termsText(licence.terms)}`;
+}
+
+/** Uses, places and days of a licence, for one line of output. */
+function termsText(t: LicenceTerms): string {
+  const place = t.territory === 'worldwide' ? 'worldwide' : t.territory.join(', ');
+  return `${t.uses.join(', ')}, ${place}, from ${t.start}${t.end ? ` to ${t.end}` : ''}`;
 }
