@@ -13,10 +13,13 @@ import type {
   AssetRecord,
   AssetRevisionRecord,
   CredentialRecord,
+  EditionRecord,
   IdentityRecord,
   LedgerRecord,
   LicenceRecord,
+  ListingRecord,
   LogRef,
+  SaleRecord,
   ValuationRecord,
 } from './ledger/records.js';
 import { MAX_NOTE_SIZE } from './note.js';
@@ -113,6 +116,28 @@ export interface AssetQuery {
   limit?: number;
 }
 
+/** A page of an identity's records (holdings, licences, listings, sales), newest first. */
+export interface RecordPage<T> {
+  items: T[];
+  /** Pass as `cursor` for the next page; null on the last page. */
+  nextCursor: string | null;
+}
+
+export interface PageQuery {
+  cursor?: string;
+  /** Page size, 1 to 100 (the node's default is 20). */
+  limit?: number;
+}
+
+/** GET /v1/assets/:id/editions: a page of a work's editions, by number. */
+export interface AssetEditions {
+  asset: string;
+  /** 0 if the work has no editions. */
+  supply: number;
+  editions: EditionRecord[];
+  nextCursor: string | null;
+}
+
 /** GET /v1/entries/:index: an entry and its inclusion proof in the latest checkpoint. */
 export interface LogEntryView {
   index: number;
@@ -133,7 +158,15 @@ export interface TxAccepted {
   type: string;
   actor: string;
   /** The asset, credential or identity it made or changed. */
-  subject: { asset?: string; credential?: string; licence?: string; did?: string };
+  subject: {
+    asset?: string;
+    edition?: number;
+    credential?: string;
+    licence?: string;
+    listing?: string;
+    sale?: string;
+    did?: string;
+  };
   /** Registered assets that look or are shaped like this one. */
   possiblePriorWork?: PriorWorkMark[];
   receipt: Receipt;
@@ -309,6 +342,65 @@ export class CinnabarClient {
       `v1/assets/${encodeURIComponent(asset)}/licences/${encodeURIComponent(id)}`,
       'licence_not_found',
     );
+  }
+
+  /** GET /v1/assets/:id/editions: editions after `cursor` (a number), `limit` of them (default 100). */
+  assetEditions(id: string, page: PageQuery = {}): Promise<AssetEditions | undefined> {
+    return this.lookup<AssetEditions>(
+      `v1/assets/${encodeURIComponent(id)}/editions${pageSearch(page)}`,
+      'asset_not_found',
+    );
+  }
+
+  /** GET /v1/assets/:id/editions/:n; undefined if the work has no such edition. */
+  edition(asset: string, n: number): Promise<EditionRecord | undefined> {
+    return this.lookup<EditionRecord>(
+      `v1/assets/${encodeURIComponent(asset)}/editions/${n}`,
+      'edition_not_found',
+    );
+  }
+
+  /** GET /v1/assets/:id/listings: the work's and its editions' listings, oldest first. */
+  assetListings(id: string): Promise<{ asset: string; listings: ListingRecord[] } | undefined> {
+    return this.lookup(`v1/assets/${encodeURIComponent(id)}/listings`, 'asset_not_found');
+  }
+
+  /** GET /v1/assets/:id/sales: the work's and its editions' sales with their splits, oldest first. */
+  assetSales(id: string): Promise<{ asset: string; sales: SaleRecord[] } | undefined> {
+    return this.lookup(`v1/assets/${encodeURIComponent(id)}/sales`, 'asset_not_found');
+  }
+
+  /** GET /v1/listings: every listing, newest first. */
+  listings(page: PageQuery = {}): Promise<RecordPage<ListingRecord>> {
+    return this.getJson(`v1/listings${pageSearch(page)}`);
+  }
+
+  /** GET /v1/identities/:did/holdings: the works and editions the identity owns. */
+  holdings(did: string, page: PageQuery = {}): Promise<RecordPage<AssetRecord | EditionRecord>> {
+    return this.getJson(`v1/identities/${encodeURIComponent(did)}/holdings${pageSearch(page)}`);
+  }
+
+  /** GET /v1/identities/:did/licences: licences the identity holds (or, as grantor, granted). */
+  identityLicences(
+    did: string,
+    as: 'licensee' | 'grantor' = 'licensee',
+    page: PageQuery = {},
+  ): Promise<RecordPage<LicenceRecord>> {
+    return this.getJson(`v1/identities/${encodeURIComponent(did)}/licences${pageSearch(page, { as })}`);
+  }
+
+  /** GET /v1/identities/:did/listings: the identity's listings. */
+  identityListings(did: string, page: PageQuery = {}): Promise<RecordPage<ListingRecord>> {
+    return this.getJson(`v1/identities/${encodeURIComponent(did)}/listings${pageSearch(page)}`);
+  }
+
+  /** GET /v1/identities/:did/sales: sales the identity bought (or, as seller, made). */
+  identitySales(
+    did: string,
+    as: 'buyer' | 'seller' = 'buyer',
+    page: PageQuery = {},
+  ): Promise<RecordPage<SaleRecord>> {
+    return this.getJson(`v1/identities/${encodeURIComponent(did)}/sales${pageSearch(page, { as })}`);
   }
 
   /** GET /v1/assets: one page of assets, newest first, filtered by the query. */
@@ -611,4 +703,13 @@ function progressCounter(
 /** The entry bytes of a GET /v1/entries/:index answer. */
 export function entryBytes(view: LogEntryView): Uint8Array {
   return base64Decode(view.entry);
+}
+
+/** "?cursor=..&limit=.." (and any extra parameters), or "" if there are none. */
+function pageSearch(page: PageQuery, extra: Record<string, string> = {}): string {
+  const params = new URLSearchParams(extra);
+  if (page.cursor !== undefined) params.set('cursor', page.cursor);
+  if (page.limit !== undefined) params.set('limit', String(page.limit));
+  const search = params.toString();
+  return search ? `?${search}` : '';
 }

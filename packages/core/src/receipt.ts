@@ -161,7 +161,7 @@ function decode(text: string): Uint8Array | string {
 }
 
 /** Why `value` is not a well-formed receipt (naming the first bad field), or undefined. Checks form only. */
-function receiptProblem(value: unknown): string | undefined {
+export function receiptProblem(value: unknown): string | undefined {
   if (typeof value !== 'object' || value === null || Array.isArray(value))
     return `a receipt is a JSON object, not ${describe(value)}`;
   const r = value as Record<string, unknown>;

@@ -56,24 +56,83 @@ export interface CredentialRecord {
   revoked?: LogRef & { by: string; reason?: string };
 }
 
-export interface AssetRecord {
-  kind: 'asset';
-  id: string;
-  cid: string;
-  size: number;
-  mediaType: string;
+/** What every holdable item (a work, or one edition of it) carries: who holds it and what binds it. */
+export interface Holding {
   owner: string;
-  registrant: string;
-  revision: number;
-  metadata: AssetMetadata;
-  registered: LogRef;
-  updated: LogRef;
-  /** When the current owner got the asset; absent while the registrant holds it (see registered). */
+  /** When the current owner got it; absent while its first holder has it (see registered or issued). */
   acquired?: LogRef;
   /** A transfer offered and not yet accepted (where the policy asks for acceptance). */
   pendingTransfer?: { to: string; offer: LogRef };
   /** Held by a custodian (escrow) since `since`: no transfer until released. */
   custody?: { custodian: string; depositor: string; since: LogRef };
+  /** Offered for sale: no transfer while the listing is open. */
+  listing?: { id: string; price: string };
+}
+
+export interface AssetRecord extends Holding {
+  kind: 'asset';
+  id: string;
+  cid: string;
+  size: number;
+  mediaType: string;
+  registrant: string;
+  revision: number;
+  metadata: AssetMetadata;
+  registered: LogRef;
+  updated: LogRef;
+  /** Numbered editions issued of the work (edition.issue, once): the supply never grows. */
+  editions?: { supply: number; issuer: string; issued: LogRef };
+}
+
+/** Edition `number` of `supply` of a work: an item held, transferred, deposited and sold on its own. */
+export interface EditionRecord extends Holding {
+  kind: 'edition';
+  asset: string;
+  number: number;
+  supply: number;
+  issuer: string;
+  issued: LogRef;
+}
+
+/** An offer to sell a work or an edition; its id is the id of the listing.create transaction. */
+export interface ListingRecord {
+  kind: 'listing';
+  id: string;
+  asset: string;
+  edition?: number;
+  seller: string;
+  /** CNY, a decimal string. */
+  price: string;
+  status: 'open' | 'cancelled' | 'sold';
+  listed: LogRef;
+  /** When it was cancelled or sold; for a sale, the sale's id is closed.txId. */
+  closed?: LogRef;
+}
+
+/** A share of a sale's price. */
+export interface SaleShare {
+  did: string;
+  /** CNY, a decimal string. */
+  amount: string;
+  basisPoints: number;
+}
+
+/** A settled sale and its split, computed by the rules; its id is the id of the sale.settle transaction. */
+export interface SaleRecord {
+  kind: 'sale';
+  id: string;
+  asset: string;
+  edition?: number;
+  listing: string;
+  seller: string;
+  buyer: string;
+  /** Who confirmed the payment: the seller, or the custodian holding the item. */
+  settledBy: string;
+  price: string;
+  paymentHash: string;
+  /** The price split: what the seller keeps, the creator's royalty (resales only), the platform's fee. */
+  split: { seller: string; creator: SaleShare; platform: SaleShare };
+  at: LogRef;
 }
 
 /** An appraiser's attested value of a work; its id is the id of the valuation.attest transaction. */
@@ -94,8 +153,10 @@ export interface ValuationRecord {
 export interface AssetEventRecord {
   kind: 'asset-event';
   asset: string;
-  /** transferred and custody-released (to someone other than the depositor) change the owner. */
-  event: 'transfer-offered' | 'transferred' | 'custody-deposited' | 'custody-released';
+  /** The edition the event is about; absent: the work itself. */
+  edition?: number;
+  /** transferred, sold and custody-released (to someone other than the owner) change the owner. */
+  event: 'transfer-offered' | 'transferred' | 'custody-deposited' | 'custody-released' | 'sold';
   from: string;
   to: string;
   at: LogRef;
@@ -173,7 +234,10 @@ export type StateRecord =
   | GiftCountRecord
   | LicenceRecord
   | LicenceIndexRecord
-  | ValuationRecord;
+  | ValuationRecord
+  | EditionRecord
+  | ListingRecord
+  | SaleRecord;
 
 export const LEDGER_KEY = 'ledger';
 export const identityKey = (did: string): string => `identity/${did}`;
@@ -188,6 +252,11 @@ export const assetEventKey = (id: string, index: number): string =>
 /** Under its work: a key-ordered scan of asset/<id>/licence/ lists every licence of the work. */
 export const licenceKey = (asset: string, id: string): string => `asset/${asset}/licence/${id}`;
 export const valuationKey = (asset: string, id: string): string => `asset/${asset}/valuation/${id}`;
+/** Zero-padded: a key-ordered scan of asset/<id>/edition/ lists editions by number. */
+export const editionKey = (asset: string, n: number): string =>
+  `asset/${asset}/edition/${String(n).padStart(16, '0')}`;
+export const listingKey = (asset: string, id: string): string => `asset/${asset}/listing/${id}`;
+export const saleKey = (asset: string, id: string): string => `asset/${asset}/sale/${id}`;
 export const licenceIndexKey = (asset: string): string => `asset/${asset}/licences`;
 export const giftCountKey = (did: string, day: string): string => `gifts/${did}/${day}`;
 export const cidKey = (cid: string): string => `cid/${cid}`;
@@ -216,6 +285,12 @@ export function recordKey(record: StateRecord): string {
       return licenceIndexKey(record.asset);
     case 'valuation':
       return valuationKey(record.asset, record.id);
+    case 'edition':
+      return editionKey(record.asset, record.number);
+    case 'listing':
+      return listingKey(record.asset, record.id);
+    case 'sale':
+      return saleKey(record.asset, record.id);
     case 'cid':
       return cidKey(record.cid);
     case 'alias':

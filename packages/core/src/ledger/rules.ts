@@ -21,6 +21,7 @@ import {
   verifyTransaction,
 } from '../tx/transaction.js';
 import { verifyDocument } from '../vc/eddsa-jcs-2022.js';
+import { fromFen, shareOf, toFen } from './money.js';
 import {
   type AssetEventRecord,
   type AssetRecord,
@@ -32,18 +33,25 @@ import {
   type CredentialRecord,
   cidKey,
   credentialKey,
+  type EditionRecord,
+  editionKey,
   giftCountKey,
   type HeldCredential,
+  type Holding,
   type IdentityRecord,
   identityKey,
   LEDGER_KEY,
   type LedgerView,
   type LicenceRecord,
+  type ListingRecord,
   type LogRef,
   licenceIndexKey,
   licenceKey,
+  listingKey,
+  type SaleRecord,
   type StateRecord,
   type StateWrite,
+  saleKey,
   valuationKey,
 } from './records.js';
 import {
@@ -57,7 +65,10 @@ import {
   type CredentialRevoke,
   type CustodyDeposit,
   type CustodyRelease,
+  DEFAULT_CREATOR_ROYALTY_BASIS_POINTS,
   DEFAULT_MARKET_POLICY,
+  DEFAULT_PLATFORM_FEE_BASIS_POINTS,
+  type EditionIssue,
   type IdentityRegister,
   isTransactionType,
   type LedgerGenesis,
@@ -65,47 +76,59 @@ import {
   type LicenceRevoke,
   type LicenceTerms,
   type LicenceUse,
+  type ListingCancel,
+  type ListingCreate,
   type MarketPolicy,
   type PolicySet,
+  type SaleSettle,
   type TransactionType,
   type ValuationAttest,
 } from './schemas.js';
 
-/** Why a transaction was refused. Stable: match on `code`. `rule` names the rule that refused it. */
-export type RejectionCode =
-  | 'malformed_transaction'
-  | 'invalid_signature'
-  | 'unknown_type'
-  | 'invalid_body'
-  | 'invalid_credential'
-  | 'no_genesis'
-  | 'genesis_exists'
-  | 'bad_sequence'
-  | 'unknown_identity'
-  | 'identity_exists'
-  | 'alias_taken'
-  | 'not_authorized'
-  | 'real_name_required'
-  | 'credential_exists'
-  | 'credential_not_found'
-  | 'credential_revoked'
-  | 'rights_conflict'
-  | 'already_registered'
-  | 'asset_not_found'
-  | 'not_owner'
-  | 'revision_conflict'
-  | 'not_recipient'
-  | 'no_pending_transfer'
-  | 'holding_period'
-  | 'gift_cap_reached'
-  | 'licence_conflict'
-  | 'licence_out_of_scope'
-  | 'licence_limit'
-  | 'licence_not_found'
-  | 'licence_revoked'
-  | 'in_custody'
-  | 'not_in_custody'
-  | 'resale_forbidden';
+/** Every reason a transaction is refused. Stable: match on `code`. `rule` names the rule that refused it. */
+export const REJECTION_CODES = [
+  'malformed_transaction',
+  'invalid_signature',
+  'unknown_type',
+  'invalid_body',
+  'invalid_credential',
+  'no_genesis',
+  'genesis_exists',
+  'bad_sequence',
+  'unknown_identity',
+  'identity_exists',
+  'alias_taken',
+  'not_authorized',
+  'real_name_required',
+  'credential_exists',
+  'credential_not_found',
+  'credential_revoked',
+  'rights_conflict',
+  'already_registered',
+  'asset_not_found',
+  'not_owner',
+  'revision_conflict',
+  'not_recipient',
+  'no_pending_transfer',
+  'holding_period',
+  'gift_cap_reached',
+  'licence_conflict',
+  'licence_out_of_scope',
+  'licence_limit',
+  'licence_not_found',
+  'licence_revoked',
+  'in_custody',
+  'not_in_custody',
+  'resale_forbidden',
+  'editions_exist',
+  'edition_not_found',
+  'listed',
+  'already_listed',
+  'listing_not_found',
+  'listing_closed',
+  'price_mismatch',
+] as const;
+export type RejectionCode = (typeof REJECTION_CODES)[number];
 
 export interface Rejection {
   ok: false;
@@ -129,7 +152,15 @@ export interface Acceptance {
   ok: true;
   writes: StateWrite[];
   /** The asset, credential, licence or identity the transaction made or changed. */
-  subject: { asset?: string; credential?: string; licence?: string; did?: string };
+  subject: {
+    asset?: string;
+    edition?: number;
+    credential?: string;
+    licence?: string;
+    listing?: string;
+    sale?: string;
+    did?: string;
+  };
 }
 
 /** Where the transaction is being appended: its log index and id (hex SHA-256 of the entry). */
@@ -209,20 +240,45 @@ export function prepareTransaction(tx: SignedTransaction): PreparedTransaction |
       keys.push(assetKey(body.asset), ...(body.derivedFrom ?? []).map(assetKey));
       break;
     }
-    case 'policy.set':
+    case 'policy.set': {
+      const market = (tx.body as PolicySet).policy.market;
+      if (market && royaltyOf(market) + platformFeeOf(market) > 10_000)
+        return invalid('policy.market: the royalty and the platform fee together exceed the price');
       break;
+    }
     case 'asset.transfer': {
       const body = tx.body as AssetTransfer;
       const problem = didProblem(body.to);
       if (problem) return invalid(`to: ${problem}`);
       if (body.to === tx.actor) return invalid('to: an owner cannot transfer an asset to themselves');
       // The gift count is read whatever the regime: the policy is state, unknown here.
-      keys.push(assetKey(body.asset), identityKey(body.to), giftCountKey(tx.actor, chinaDay(tx.time)));
+      keys.push(...itemKeys(body), identityKey(body.to), giftCountKey(tx.actor, chinaDay(tx.time)));
       break;
     }
     case 'asset.accept': {
-      const body = tx.body as AssetAccept;
-      keys.push(assetKey(body.asset));
+      keys.push(...itemKeys(tx.body as AssetAccept));
+      break;
+    }
+    case 'edition.issue': {
+      keys.push(assetKey((tx.body as EditionIssue).asset));
+      break;
+    }
+    case 'listing.create': {
+      const body = tx.body as ListingCreate;
+      if (toFen(body.price) === 0n) return invalid('price: a listing asks more than zero');
+      keys.push(...itemKeys(body));
+      break;
+    }
+    case 'listing.cancel': {
+      const body = tx.body as ListingCancel;
+      keys.push(...itemKeys(body), listingKey(body.asset, body.listing));
+      break;
+    }
+    case 'sale.settle': {
+      const body = tx.body as SaleSettle;
+      const problem = didProblem(body.buyer);
+      if (problem) return invalid(`buyer: ${problem}`);
+      keys.push(...itemKeys(body), listingKey(body.asset, body.listing), identityKey(body.buyer));
       break;
     }
     case 'licence.grant': {
@@ -252,18 +308,33 @@ export function prepareTransaction(tx: SignedTransaction): PreparedTransaction |
       const problem = didProblem(body.custodian);
       if (problem) return invalid(`custodian: ${problem}`);
       if (body.custodian === tx.actor) return invalid('custodian: an owner cannot be its own custodian');
-      keys.push(assetKey(body.asset), identityKey(body.custodian));
+      keys.push(...itemKeys(body), identityKey(body.custodian));
       break;
     }
     case 'custody.release': {
       const body = tx.body as CustodyRelease;
       const problem = didProblem(body.to);
       if (problem) return invalid(`to: ${problem}`);
-      keys.push(assetKey(body.asset), identityKey(body.to));
+      keys.push(...itemKeys(body), identityKey(body.to));
       break;
     }
   }
   return { ok: true, tx, type, keys: [...new Set(keys)] };
+}
+
+/** The keys of an item: its work, and the edition if it is one. */
+function itemKeys(body: { asset: string; edition?: number }): string[] {
+  return body.edition === undefined
+    ? [assetKey(body.asset)]
+    : [assetKey(body.asset), editionKey(body.asset, body.edition)];
+}
+
+function royaltyOf(market: MarketPolicy): number {
+  return market.creatorRoyaltyBasisPoints ?? DEFAULT_CREATOR_ROYALTY_BASIS_POINTS;
+}
+
+function platformFeeOf(market: MarketPolicy): number {
+  return market.platformFeeBasisPoints ?? DEFAULT_PLATFORM_FEE_BASIS_POINTS;
 }
 
 function termsProblem(terms: LicenceTerms): string | undefined {
@@ -645,21 +716,17 @@ export function applyTransaction(
     case 'asset.transfer': {
       const body = tx.body as AssetTransfer;
       const market = ledger.policy.market ?? DEFAULT_MARKET_POLICY;
-      const asset = state.edit(assetKey(body.asset), 'asset');
-      if (!asset) return reject('asset_not_found', 'asset.exists', `there is no asset ${body.asset}`);
-      if (asset.owner !== tx.actor)
+      const item = loadItem(state, body.asset, body.edition);
+      if (!item.ok) return item;
+      const held = item.record;
+      if (held.owner !== tx.actor)
         return reject(
           'not_owner',
           'asset.transfer.owner',
-          `only the owner, ${asset.owner}, transfers asset ${asset.id}`,
+          `only the owner, ${held.owner}, transfers ${item.label}`,
         );
-      if (asset.custody)
-        return reject(
-          'in_custody',
-          'custody.locked',
-          `asset ${asset.id} is held by ${asset.custody.custodian} since entry ${asset.custody.since.index}; it moves only when released`,
-          { custodian: asset.custody.custodian },
-        );
+      const locked = lockRefusal(item);
+      if (locked) return locked;
       const recipient = state.get(identityKey(body.to), 'identity');
       if (!recipient)
         return reject(
@@ -668,7 +735,7 @@ export function applyTransaction(
           `${body.to} is not a registered identity`,
         );
       if (market.regime === 'cn-collectibles') {
-        const refused = collectiblesTransferRefusal(market, asset, actor, recipient, tx.time);
+        const refused = collectiblesTransferRefusal(market, item, actor, recipient, tx.time);
         if (refused) return refused;
         const day = chinaDay(tx.time);
         const gifts = state.get(giftCountKey(tx.actor, day), 'gift-count');
@@ -684,28 +751,25 @@ export function applyTransaction(
       }
       if (market.transferNeedsAcceptance) {
         // A new offer replaces a pending one: an offer nobody accepts never locks the owner out.
-        asset.pendingTransfer = { to: body.to, offer: at };
-        state.put(assetKey(asset.id), asset);
-        state.put(
-          assetEventKey(asset.id, at.index),
-          event(asset.id, 'transfer-offered', tx.actor, body.to, at),
-        );
-      } else moveOwnership(state, asset, body.to, at);
-      return { ok: true, writes: state.writes(), subject: { asset: asset.id, did: body.to } };
+        held.pendingTransfer = { to: body.to, offer: at };
+        state.put(item.key, held);
+        putEvent(state, item, 'transfer-offered', tx.actor, body.to, at);
+      } else moveOwnership(state, item, body.to, at);
+      return { ok: true, writes: state.writes(), subject: itemSubject(item, body.to) };
     }
 
     case 'asset.accept': {
       const body = tx.body as AssetAccept;
-      const asset = state.edit(assetKey(body.asset), 'asset');
-      if (!asset) return reject('asset_not_found', 'asset.exists', `there is no asset ${body.asset}`);
-      const pending = asset.pendingTransfer;
+      const item = loadItem(state, body.asset, body.edition);
+      if (!item.ok) return item;
+      const pending = item.record.pendingTransfer;
       if (!pending || pending.offer.txId !== body.transfer)
         return reject(
           'no_pending_transfer',
           'asset.accept.pending',
           pending
-            ? `the pending transfer of asset ${asset.id} is ${pending.offer.txId}, not ${body.transfer}`
-            : `asset ${asset.id} has no pending transfer`,
+            ? `the pending transfer of ${item.label} is ${pending.offer.txId}, not ${body.transfer}`
+            : `${item.label} has no pending transfer`,
           pending ? { pending: pending.offer.txId } : undefined,
         );
       if (pending.to !== tx.actor)
@@ -717,8 +781,189 @@ export function applyTransaction(
           'policy.cn-collectibles.real-name',
           'under the cn-collectibles policy a recipient needs a valid real-name credential',
         );
-      moveOwnership(state, asset, tx.actor, at, pending.offer);
-      return { ok: true, writes: state.writes(), subject: { asset: asset.id, did: tx.actor } };
+      moveOwnership(state, item, tx.actor, at, pending.offer);
+      return { ok: true, writes: state.writes(), subject: itemSubject(item, tx.actor) };
+    }
+
+    case 'edition.issue': {
+      const body = tx.body as EditionIssue;
+      const work = state.edit(assetKey(body.asset), 'asset');
+      if (!work) return reject('asset_not_found', 'asset.exists', `there is no asset ${body.asset}`);
+      if (work.owner !== tx.actor)
+        return reject(
+          'not_owner',
+          'edition.issue.owner',
+          `only the owner, ${work.owner}, issues editions of asset ${work.id}`,
+        );
+      if (work.editions)
+        return reject(
+          'editions_exist',
+          'edition.issue.once',
+          `asset ${work.id} has ${work.editions.supply} editions since entry ${work.editions.issued.index}; the supply never grows`,
+          { supply: work.editions.supply },
+        );
+      if (work.custody)
+        return reject(
+          'in_custody',
+          'custody.locked',
+          `asset ${work.id} is held by ${work.custody.custodian}`,
+          {
+            custodian: work.custody.custodian,
+          },
+        );
+      const market = ledger.policy.market ?? DEFAULT_MARKET_POLICY;
+      if (market.regime === 'cn-collectibles' && !hasRealName(actor, tx.time))
+        return reject(
+          'real_name_required',
+          'policy.cn-collectibles.real-name',
+          'under the cn-collectibles policy an issuer needs a valid real-name credential',
+        );
+      work.editions = { supply: body.supply, issuer: tx.actor, issued: at };
+      state.put(assetKey(work.id), work);
+      for (let n = 1; n <= body.supply; n++) {
+        const edition: EditionRecord = {
+          kind: 'edition',
+          asset: work.id,
+          number: n,
+          supply: body.supply,
+          issuer: tx.actor,
+          owner: tx.actor,
+          issued: at,
+        };
+        state.put(editionKey(work.id, n), edition);
+      }
+      return { ok: true, writes: state.writes(), subject: { asset: work.id } };
+    }
+
+    case 'listing.create': {
+      const body = tx.body as ListingCreate;
+      const item = loadItem(state, body.asset, body.edition);
+      if (!item.ok) return item;
+      const held = item.record;
+      if (held.owner !== tx.actor)
+        return reject(
+          'not_owner',
+          'listing.create.owner',
+          `only the owner, ${held.owner}, sells ${item.label}`,
+        );
+      if (held.listing)
+        return reject(
+          'already_listed',
+          'listing.once',
+          `${item.label} is listed (${held.listing.id}); cancel that listing first`,
+          { listing: held.listing.id },
+        );
+      const market = ledger.policy.market ?? DEFAULT_MARKET_POLICY;
+      if (market.regime === 'cn-collectibles') {
+        if (held.owner !== item.issuer)
+          return reject(
+            'resale_forbidden',
+            'policy.cn-collectibles.no-resale',
+            `under the cn-collectibles policy only the issuer, ${item.issuer}, sells ${item.label}; ${held.owner} may give it away`,
+          );
+        if (!hasRealName(actor, tx.time))
+          return reject(
+            'real_name_required',
+            'policy.cn-collectibles.real-name',
+            'under the cn-collectibles policy a seller needs a valid real-name credential',
+          );
+      }
+      // An offer still pending lapses: a listed item goes to its buyer.
+      delete held.pendingTransfer;
+      held.listing = { id: context.txId, price: body.price };
+      state.put(item.key, held);
+      const listing: ListingRecord = {
+        kind: 'listing',
+        id: context.txId,
+        asset: item.work.id,
+        ...(item.edition === undefined ? {} : { edition: item.edition }),
+        seller: tx.actor,
+        price: body.price,
+        status: 'open',
+        listed: at,
+      };
+      state.put(listingKey(item.work.id, listing.id), listing);
+      return { ok: true, writes: state.writes(), subject: { ...itemSubject(item), listing: listing.id } };
+    }
+
+    case 'listing.cancel': {
+      const body = tx.body as ListingCancel;
+      const found = openListing(state, body);
+      if (!found.ok) return found;
+      const { item, listing } = found;
+      if (listing.seller !== tx.actor)
+        return reject(
+          'not_owner',
+          'listing.cancel.seller',
+          `only the seller, ${listing.seller}, cancels listing ${listing.id}`,
+        );
+      listing.status = 'cancelled';
+      listing.closed = at;
+      delete item.record.listing;
+      state.put(listingKey(listing.asset, listing.id), listing);
+      state.put(item.key, item.record);
+      return { ok: true, writes: state.writes(), subject: { ...itemSubject(item), listing: listing.id } };
+    }
+
+    case 'sale.settle': {
+      const body = tx.body as SaleSettle;
+      const found = openListing(state, body);
+      if (!found.ok) return found;
+      const { item, listing } = found;
+      const held = item.record;
+      const settler = held.custody?.custodian ?? listing.seller;
+      if (tx.actor !== settler)
+        return reject(
+          'not_authorized',
+          'sale.settle.settler',
+          held.custody
+            ? `${item.label} is held by ${settler}, who settles its sale`
+            : `only the seller, ${settler}, settles the sale of ${item.label}`,
+        );
+      if (toFen(body.price) !== toFen(listing.price))
+        return reject(
+          'price_mismatch',
+          'sale.settle.price',
+          `listing ${listing.id} asks ${listing.price} CNY, not ${body.price}`,
+          { price: listing.price },
+        );
+      if (body.buyer === listing.seller)
+        return reject('not_authorized', 'sale.settle.buyer', 'a seller does not buy its own listing');
+      const buyer = state.get(identityKey(body.buyer), 'identity');
+      if (!buyer)
+        return reject('unknown_identity', 'sale.settle.buyer', `${body.buyer} is not a registered identity`);
+      const market = ledger.policy.market ?? DEFAULT_MARKET_POLICY;
+      if (market.regime === 'cn-collectibles' && !hasRealName(buyer, tx.time))
+        return reject(
+          'real_name_required',
+          'policy.cn-collectibles.real-name',
+          `under the cn-collectibles policy the buyer, ${body.buyer}, needs a valid real-name credential`,
+        );
+      const sale: SaleRecord = {
+        kind: 'sale',
+        id: context.txId,
+        asset: item.work.id,
+        ...(item.edition === undefined ? {} : { edition: item.edition }),
+        listing: listing.id,
+        seller: listing.seller,
+        buyer: body.buyer,
+        settledBy: tx.actor,
+        price: listing.price,
+        paymentHash: body.paymentHash,
+        split: saleSplit(listing.price, listing.seller, item.work.registrant, ledger.operator, market),
+        at,
+      };
+      listing.status = 'sold';
+      listing.closed = at;
+      state.put(listingKey(listing.asset, listing.id), listing);
+      state.put(saleKey(sale.asset, sale.id), sale);
+      delete held.custody;
+      moveOwnership(state, item, body.buyer, at, undefined, 'sold');
+      return {
+        ok: true,
+        writes: state.writes(),
+        subject: { ...itemSubject(item, body.buyer), listing: listing.id, sale: sale.id },
+      };
     }
 
     case 'licence.grant': {
@@ -875,21 +1120,22 @@ export function applyTransaction(
 
     case 'custody.deposit': {
       const body = tx.body as CustodyDeposit;
-      const asset = state.edit(assetKey(body.asset), 'asset');
-      if (!asset) return reject('asset_not_found', 'asset.exists', `there is no asset ${body.asset}`);
-      if (asset.owner !== tx.actor)
+      const item = loadItem(state, body.asset, body.edition);
+      if (!item.ok) return item;
+      const held = item.record;
+      if (held.owner !== tx.actor)
         return reject(
           'not_owner',
           'custody.deposit.owner',
-          `only the owner, ${asset.owner}, deposits asset ${asset.id}`,
+          `only the owner, ${held.owner}, deposits ${item.label}`,
         );
-      if (asset.custody)
+      if (held.custody)
         return reject(
           'in_custody',
           'custody.once',
-          `asset ${asset.id} is already held by ${asset.custody.custodian}`,
+          `${item.label} is already held by ${held.custody.custodian}`,
           {
-            custodian: asset.custody.custodian,
+            custodian: held.custody.custodian,
           },
         );
       const custodian = state.get(identityKey(body.custodian), 'identity');
@@ -900,28 +1146,26 @@ export function applyTransaction(
           `${body.custodian} does not hold the custodian role`,
         );
       // An offer still pending lapses: nothing changes hands while the work is held.
-      delete asset.pendingTransfer;
-      asset.custody = { custodian: body.custodian, depositor: tx.actor, since: at };
-      state.put(assetKey(asset.id), asset);
-      state.put(
-        assetEventKey(asset.id, at.index),
-        event(asset.id, 'custody-deposited', tx.actor, body.custodian, at),
-      );
-      return { ok: true, writes: state.writes(), subject: { asset: asset.id, did: body.custodian } };
+      delete held.pendingTransfer;
+      held.custody = { custodian: body.custodian, depositor: tx.actor, since: at };
+      state.put(item.key, held);
+      putEvent(state, item, 'custody-deposited', tx.actor, body.custodian, at);
+      return { ok: true, writes: state.writes(), subject: itemSubject(item, body.custodian) };
     }
 
     case 'custody.release': {
       const body = tx.body as CustodyRelease;
-      const asset = state.edit(assetKey(body.asset), 'asset');
-      if (!asset) return reject('asset_not_found', 'asset.exists', `there is no asset ${body.asset}`);
-      const custody = asset.custody;
+      const item = loadItem(state, body.asset, body.edition);
+      if (!item.ok) return item;
+      const held = item.record;
+      const custody = held.custody;
       if (!custody)
-        return reject('not_in_custody', 'custody.release.held', `asset ${asset.id} is not in custody`);
+        return reject('not_in_custody', 'custody.release.held', `${item.label} is not in custody`);
       if (custody.custodian !== tx.actor)
         return reject(
           'not_authorized',
           'custody.release.custodian',
-          `asset ${asset.id} is held by ${custody.custodian}`,
+          `${item.label} is held by ${custody.custodian}`,
         );
       if (body.to === tx.actor)
         return reject(
@@ -937,14 +1181,21 @@ export function applyTransaction(
           `${body.to} is not a registered identity`,
         );
       const market = ledger.policy.market ?? DEFAULT_MARKET_POLICY;
-      const changesHands = body.to !== asset.owner;
+      const changesHands = body.to !== held.owner;
+      if (changesHands && held.listing)
+        return reject(
+          'listed',
+          'listing.locked',
+          `${item.label} is listed (${held.listing.id}): it goes to a buyer through sale.settle`,
+          { listing: held.listing.id },
+        );
       if (changesHands && market.regime === 'cn-collectibles') {
         // A release to a buyer is a sale: the 2022 rules allow the issuer's first sale, no resale.
-        if (asset.owner !== asset.registrant)
+        if (held.owner !== item.issuer)
           return reject(
             'resale_forbidden',
             'policy.cn-collectibles.no-resale',
-            `under the cn-collectibles policy only the work's issuer, ${asset.registrant}, sells it; ${asset.owner} may give it away`,
+            `under the cn-collectibles policy only the issuer, ${item.issuer}, sells ${item.label}; ${held.owner} may give it away`,
           );
         if (!hasRealName(recipient, tx.time))
           return reject(
@@ -953,17 +1204,14 @@ export function applyTransaction(
             `under the cn-collectibles policy the buyer, ${body.to}, needs a valid real-name credential`,
           );
       }
-      delete asset.custody;
+      delete held.custody;
       if (changesHands) {
-        asset.owner = body.to;
-        asset.acquired = at;
+        held.owner = body.to;
+        held.acquired = at;
       }
-      state.put(assetKey(asset.id), asset);
-      state.put(
-        assetEventKey(asset.id, at.index),
-        event(asset.id, 'custody-released', tx.actor, body.to, at),
-      );
-      return { ok: true, writes: state.writes(), subject: { asset: asset.id, did: body.to } };
+      state.put(item.key, held);
+      putEvent(state, item, 'custody-released', tx.actor, body.to, at);
+      return { ok: true, writes: state.writes(), subject: itemSubject(item, body.to) };
     }
   }
   return reject('unknown_type', 'type', `"${type}" has no rules`);
@@ -1048,7 +1296,7 @@ const DAY_MS = 86_400_000;
 /** The cn-collectibles checks on a transfer offer: real names on both sides, the holding period. */
 function collectiblesTransferRefusal(
   market: MarketPolicy,
-  asset: AssetRecord,
+  item: Item,
   owner: IdentityRecord,
   recipient: IdentityRecord,
   time: string,
@@ -1064,38 +1312,185 @@ function collectiblesTransferRefusal(
         `under the cn-collectibles policy ${who}, ${identity.did}, needs a valid real-name credential`,
       );
   }
-  const acquired = (asset.acquired ?? asset.registered).time;
+  const acquired = (item.record.acquired ?? item.firstHeld).time;
   const until = new Date(Date.parse(acquired) + market.holdingPeriodDays * DAY_MS).toISOString();
   if (Date.parse(time) < Date.parse(until))
     return reject(
       'holding_period',
       'policy.cn-collectibles.holding-period',
-      `asset ${asset.id} was acquired at ${acquired}; the policy allows giving it away after ${market.holdingPeriodDays} days, from ${until}`,
+      `${item.label} was acquired at ${acquired}; the policy allows giving it away after ${market.holdingPeriodDays} days, from ${until}`,
       { acquired, until },
     );
   return undefined;
 }
 
-/** The asset changes hands: a new owner from `at`, any pending offer gone, the event recorded. */
-function moveOwnership(state: Scratch, asset: AssetRecord, to: string, at: LogRef, offer?: LogRef): void {
-  const from = asset.owner;
-  asset.owner = to;
-  asset.acquired = at;
-  delete asset.pendingTransfer;
-  state.put(assetKey(asset.id), asset);
-  const record = event(asset.id, 'transferred', from, to, at);
-  if (offer) record.offer = offer;
-  state.put(assetEventKey(asset.id, at.index), record);
+/** A work, or one edition of it: what transfers, custody, listings and sales act on. */
+interface Item {
+  ok: true;
+  key: string;
+  /** A copy to change and put back. */
+  record: AssetRecord | EditionRecord;
+  /** The work (for an edition, the work it is an edition of), as stored. */
+  work: AssetRecord;
+  edition?: number;
+  /** "asset <id>" or "edition <n> of asset <id>", for messages. */
+  label: string;
+  /** Its first holder: the work's registrant, or the editions' issuer. */
+  issuer: string;
+  /** When its first holder got it. */
+  firstHeld: LogRef;
 }
 
-function event(
-  asset: string,
+function loadItem(state: Scratch, asset: string, edition: number | undefined): Item | Rejection {
+  const work = state.get(assetKey(asset), 'asset');
+  if (!work) return reject('asset_not_found', 'asset.exists', `there is no asset ${asset}`);
+  if (edition === undefined)
+    return {
+      ok: true,
+      key: assetKey(asset),
+      record: structuredClone(work),
+      work,
+      label: `asset ${asset}`,
+      issuer: work.registrant,
+      firstHeld: work.registered,
+    };
+  const key = editionKey(asset, edition);
+  const record = state.edit(key, 'edition');
+  if (!record)
+    return reject(
+      'edition_not_found',
+      'edition.exists',
+      work.editions
+        ? `asset ${asset} has ${work.editions.supply} editions; there is no edition ${edition}`
+        : `asset ${asset} has no editions`,
+    );
+  return {
+    ok: true,
+    key,
+    record,
+    work,
+    edition,
+    label: `edition ${edition} of asset ${asset}`,
+    issuer: record.issuer,
+    firstHeld: record.issued,
+  };
+}
+
+/** Why the item cannot be given away now (held by a custodian, or listed), if it cannot. */
+function lockRefusal(item: Item): Rejection | undefined {
+  const { custody, listing } = item.record;
+  if (custody)
+    return reject(
+      'in_custody',
+      'custody.locked',
+      `${item.label} is held by ${custody.custodian} since entry ${custody.since.index}; it moves only when released`,
+      { custodian: custody.custodian },
+    );
+  if (listing)
+    return reject(
+      'listed',
+      'listing.locked',
+      `${item.label} is listed (${listing.id}); cancel the listing to give it away`,
+      { listing: listing.id },
+    );
+  return undefined;
+}
+
+/** The listing a listing.cancel or sale.settle names, open and on the item the body names. */
+function openListing(
+  state: Scratch,
+  body: { asset: string; edition?: number; listing: string },
+): { ok: true; item: Item; listing: ListingRecord } | Rejection {
+  const item = loadItem(state, body.asset, body.edition);
+  if (!item.ok) return item;
+  const listing = state.edit(listingKey(body.asset, body.listing), 'listing');
+  if (!listing || listing.edition !== body.edition)
+    return reject(
+      'listing_not_found',
+      'listing.exists',
+      `there is no listing ${body.listing} of ${item.label}`,
+    );
+  if (listing.status !== 'open')
+    return reject(
+      'listing_closed',
+      'listing.open',
+      `listing ${listing.id} was ${listing.status} at entry ${listing.closed!.index}`,
+      { status: listing.status, at: listing.closed!.txId },
+    );
+  return { ok: true, item, listing };
+}
+
+/**
+ * How a sale's price is split: the platform's fee on every sale, the creator's royalty on every
+ * resale (a sale by anyone but the work's registrant), the rest to the seller. Rounded down in
+ * fen, so the shares always add up to the price.
+ */
+export function saleSplit(
+  price: string,
+  seller: string,
+  creator: string,
+  platform: string,
+  market: MarketPolicy,
+): SaleRecord['split'] {
+  const fen = toFen(price);
+  const royaltyBasisPoints = seller === creator ? 0 : royaltyOf(market);
+  const feeBasisPoints = platformFeeOf(market);
+  const royalty = shareOf(fen, royaltyBasisPoints);
+  const fee = shareOf(fen, feeBasisPoints);
+  return {
+    seller: fromFen(fen - royalty - fee),
+    creator: { did: creator, amount: fromFen(royalty), basisPoints: royaltyBasisPoints },
+    platform: { did: platform, amount: fromFen(fee), basisPoints: feeBasisPoints },
+  };
+}
+
+/** The item changes hands: a new owner from `at`, any pending offer gone, the event recorded. */
+function moveOwnership(
+  state: Scratch,
+  item: Item,
+  to: string,
+  at: LogRef,
+  offer?: LogRef,
+  kind: 'transferred' | 'sold' = 'transferred',
+): void {
+  const held: Holding = item.record;
+  const from = held.owner;
+  held.owner = to;
+  held.acquired = at;
+  delete held.pendingTransfer;
+  delete held.listing;
+  state.put(item.key, item.record);
+  putEvent(state, item, kind, from, to, at, offer);
+}
+
+function putEvent(
+  state: Scratch,
+  item: Item,
   kind: AssetEventRecord['event'],
   from: string,
   to: string,
   at: LogRef,
-): AssetEventRecord {
-  return { kind: 'asset-event', asset, event: kind, from, to, at };
+  offer?: LogRef,
+): void {
+  const record: AssetEventRecord = {
+    kind: 'asset-event',
+    asset: item.work.id,
+    ...(item.edition === undefined ? {} : { edition: item.edition }),
+    event: kind,
+    from,
+    to,
+    at,
+    ...(offer === undefined ? {} : { offer }),
+  };
+  state.put(assetEventKey(item.work.id, at.index), record);
+}
+
+function itemSubject(item: Item, did?: string): Acceptance['subject'] {
+  return {
+    asset: item.work.id,
+    ...(item.edition === undefined ? {} : { edition: item.edition }),
+    ...(did === undefined ? {} : { did }),
+  };
 }
 
 function newIdentity(

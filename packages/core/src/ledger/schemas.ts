@@ -139,6 +139,13 @@ export const MarketPolicySchema = Type.Object(
     holdingPeriodDays: Type.Integer({ minimum: 0, maximum: 3650 }),
     /** cn-collectibles: most transfers one identity offers in a day (China Standard Time, UTC+8). */
     dailyGiftCap: Type.Integer({ minimum: 1, maximum: 100_000 }),
+    /**
+     * The creator's share of every resale (a sale by someone other than the work's registrant), in
+     * basis points; absent: DEFAULT_CREATOR_ROYALTY_BASIS_POINTS.
+     */
+    creatorRoyaltyBasisPoints: Type.Optional(Type.Integer({ minimum: 0, maximum: 10_000 })),
+    /** The platform's (the operator's) share of every sale, in basis points; absent: DEFAULT_PLATFORM_FEE_BASIS_POINTS. */
+    platformFeeBasisPoints: Type.Optional(Type.Integer({ minimum: 0, maximum: 10_000 })),
   },
   { additionalProperties: false },
 );
@@ -163,6 +170,11 @@ export const DEFAULT_MARKET_POLICY: MarketPolicy = Object.freeze({
   holdingPeriodDays: 180,
   dailyGiftCap: 10,
 });
+
+/** 5%: the creator's share of a resale where the policy names none. */
+export const DEFAULT_CREATOR_ROYALTY_BASIS_POINTS = 500;
+/** 2.5%: the platform's share of a sale where the policy names none. */
+export const DEFAULT_PLATFORM_FEE_BASIS_POINTS = 250;
 
 /** The cn-collectibles regime with the 2022 rules' figures: 180 days' holding, 10 gifts a day. */
 export const CN_COLLECTIBLES_POLICY: MarketPolicy = Object.freeze({
@@ -301,9 +313,22 @@ export const PolicySetBody = Type.Object(
 
 const NoteSchema = Type.String({ maxLength: 500, pattern: LINE });
 
+/** Most numbered editions one work may have (every edition is a record of its own). */
+export const MAX_EDITIONS = 10_000;
+
+/** Which edition of the work, numbered from 1; absent: the work itself. */
+const EditionNumberSchema = Type.Integer({ minimum: 1, maximum: MAX_EDITIONS });
+
+/** An amount of CNY as a decimal string, at most two decimals: no floating point on the record. */
+export const CnyAmountSchema = Type.String({
+  pattern: '^(0|[1-9][0-9]{0,15})(\\.[0-9]{1,2})?$',
+  description: 'CNY, e.g. 125000.00',
+});
+
 export const AssetTransferBody = Type.Object(
   {
     asset: AssetIdSchema,
+    edition: Type.Optional(EditionNumberSchema),
     to: DidKeySchema,
     note: Type.Optional(NoteSchema),
   },
@@ -317,6 +342,7 @@ export const AssetTransferBody = Type.Object(
 export const AssetAcceptBody = Type.Object(
   {
     asset: AssetIdSchema,
+    edition: Type.Optional(EditionNumberSchema),
     /** The id of the asset.transfer transaction that offered it. */
     transfer: TxIdSchema,
   },
@@ -389,11 +415,7 @@ export const ValuationAttestBody = Type.Object(
     method: Type.Union([Type.Literal('cost'), Type.Literal('market'), Type.Literal('income')], {
       description: 'The valuation approach (asset appraisal standards: cost, market, income)',
     }),
-    /** The value in CNY, as a decimal string with at most two decimals (no floating point on the record). */
-    amount: Type.String({
-      pattern: '^(0|[1-9][0-9]{0,15})(\\.[0-9]{1,2})?$',
-      description: 'CNY, e.g. 125000.00',
-    }),
+    amount: CnyAmountSchema,
     /** The day the value holds for. */
     date: Type.String({ pattern: '^[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])$' }),
     /** SHA-256 (hex) of the appraisal report. */
@@ -405,6 +427,7 @@ export const ValuationAttestBody = Type.Object(
 export const CustodyDepositBody = Type.Object(
   {
     asset: AssetIdSchema,
+    edition: Type.Optional(EditionNumberSchema),
     custodian: DidKeySchema,
     note: Type.Optional(Type.String({ maxLength: 500, pattern: LINE })),
   },
@@ -417,11 +440,68 @@ export const CustodyDepositBody = Type.Object(
 export const CustodyReleaseBody = Type.Object(
   {
     asset: AssetIdSchema,
+    edition: Type.Optional(EditionNumberSchema),
     /** Back to the owner, or to someone else (a buyer), who then owns it. */
     to: DidKeySchema,
     note: Type.Optional(Type.String({ maxLength: 500, pattern: LINE })),
   },
   { additionalProperties: false, description: 'The custodian releases a work: to its owner, or to a buyer' },
+);
+
+export const EditionIssueBody = Type.Object(
+  {
+    asset: AssetIdSchema,
+    /** How many numbered editions, 1 to supply: the cap, fixed once issued. */
+    supply: Type.Integer({ minimum: 1, maximum: MAX_EDITIONS }),
+  },
+  {
+    additionalProperties: false,
+    description:
+      'The owner issues numbered editions of a work, once: each is an item of its own, held by the issuer at first',
+  },
+);
+
+export const ListingCreateBody = Type.Object(
+  {
+    asset: AssetIdSchema,
+    edition: Type.Optional(EditionNumberSchema),
+    /** The asking price in CNY, more than zero. */
+    price: CnyAmountSchema,
+  },
+  {
+    additionalProperties: false,
+    description:
+      'The owner offers a work or an edition for sale at a price; while listed it is not transferred',
+  },
+);
+
+export const ListingCancelBody = Type.Object(
+  {
+    asset: AssetIdSchema,
+    edition: Type.Optional(EditionNumberSchema),
+    /** The id of the listing.create transaction. */
+    listing: TxIdSchema,
+  },
+  { additionalProperties: false, description: 'The seller withdraws an open listing' },
+);
+
+export const SaleSettleBody = Type.Object(
+  {
+    asset: AssetIdSchema,
+    edition: Type.Optional(EditionNumberSchema),
+    /** The id of the listing.create transaction. */
+    listing: TxIdSchema,
+    buyer: DidKeySchema,
+    /** The price paid: the listing's, restated so that nobody settles a price the buyer did not see. */
+    price: CnyAmountSchema,
+    /** SHA-256 (hex) of the payment reference: the payment's details stay off the log. */
+    paymentHash: Type.String({ pattern: '^[0-9a-f]{64}$' }),
+  },
+  {
+    additionalProperties: false,
+    description:
+      'The seller (or the custodian holding the item) confirms payment: the buyer owns the item, the split is recorded',
+  },
 );
 
 /** Every transaction type this version knows, with its body's schema. */
@@ -440,6 +520,10 @@ export const BODY_SCHEMAS = {
   'valuation.attest': ValuationAttestBody,
   'custody.deposit': CustodyDepositBody,
   'custody.release': CustodyReleaseBody,
+  'edition.issue': EditionIssueBody,
+  'listing.create': ListingCreateBody,
+  'listing.cancel': ListingCancelBody,
+  'sale.settle': SaleSettleBody,
 } as const satisfies Record<string, TSchema>;
 
 export type TransactionType = keyof typeof BODY_SCHEMAS;
@@ -458,6 +542,10 @@ export type LicenceRevoke = BodyOf<'licence.revoke'>;
 export type ValuationAttest = BodyOf<'valuation.attest'>;
 export type CustodyDeposit = BodyOf<'custody.deposit'>;
 export type CustodyRelease = BodyOf<'custody.release'>;
+export type EditionIssue = BodyOf<'edition.issue'>;
+export type ListingCreate = BodyOf<'listing.create'>;
+export type ListingCancel = BodyOf<'listing.cancel'>;
+export type SaleSettle = BodyOf<'sale.settle'>;
 
 export function isTransactionType(type: string): type is TransactionType {
   return Object.hasOwn(BODY_SCHEMAS, type);
