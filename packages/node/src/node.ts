@@ -115,6 +115,7 @@ export async function startNode(options: Partial<NodeOptions> = {}): Promise<Run
           maxClockSkewMs: opts.maxClockSkewMs,
         },
         reads: storage,
+        issuerSeed: dataDir.operator.seed,
         blobs: {
           blobs,
           maxBytes: opts.maxBlobBytes,

@@ -45,7 +45,7 @@ import {
 import { prng } from './support/prng.js';
 
 const SEED = Number(process.env.CINNABAR_LEDGER_REPLAY_SEED ?? 0xc1bba);
-const STEPS = Number(process.env.CINNABAR_LEDGER_REPLAY_STEPS ?? 160);
+const STEPS = Number(process.env.CINNABAR_LEDGER_REPLAY_STEPS ?? 240);
 
 // ---------------------------------------------------------------------------------------------
 // Reading the log back, as any auditor would
@@ -430,6 +430,94 @@ class Workload {
     await this.post(actor, actor.sign('licence.revoke', body), 'licence.revoke');
   }
 
+  /** The owner (mostly) issues a few editions of a work; a second issue is refused. */
+  async issueEditions(): Promise<void> {
+    if (this.assets.length === 0) return this.registerAsset();
+    const asset = this.pick(this.assets);
+    const people = this.registeredPeople();
+    const actor = this.chance(0.85) || people.length === 0 ? asset.owner : this.pick(people);
+    await this.post(
+      actor,
+      actor.sign('edition.issue', { asset: asset.id, supply: 1 + this.int(4) }),
+      'edition.issue',
+    );
+  }
+
+  /** Listings made, with what they sell (the node decides which were accepted). */
+  readonly listings: { id: string; asset: string; edition?: number; seller: TestActor; price: string }[] = [];
+
+  /** The holder (mostly) lists the work or one of its editions. */
+  async listItem(): Promise<void> {
+    if (this.assets.length === 0) return this.registerAsset();
+    const asset = this.pick(this.assets);
+    const work = await this.client.getJson<{ owner: string; editions?: { supply: number } }>(
+      `/v1/assets/${asset.id}`,
+    );
+    const edition = work.editions && this.chance(0.7) ? 1 + this.int(work.editions.supply) : undefined;
+    const holder =
+      edition === undefined
+        ? work.owner
+        : (await this.client.getJson<{ owner: string }>(`/v1/assets/${asset.id}/editions/${edition}`)).owner;
+    const people = this.registeredPeople();
+    const actor = this.chance(0.85) || people.length === 0 ? this.actorOf(holder) : this.pick(people);
+    const price = `${1 + this.int(500)}.${this.int(10)}0`;
+    const body = { asset: asset.id, ...(edition === undefined ? {} : { edition }), price };
+    const answer = await this.post(actor, actor.sign('listing.create', body), 'listing.create');
+    if ('txId' in answer)
+      this.listings.push({
+        id: answer.txId,
+        asset: asset.id,
+        ...(edition === undefined ? {} : { edition }),
+        seller: actor,
+        price,
+      });
+  }
+
+  /** The seller (mostly) settles a sale, sometimes twice or at the wrong price; or cancels the listing. */
+  async settleSale(): Promise<void> {
+    if (this.listings.length === 0) return this.listItem();
+    const listing = this.pick(this.listings);
+    const item = {
+      asset: listing.asset,
+      ...(listing.edition === undefined ? {} : { edition: listing.edition }),
+    };
+    const people = this.registeredPeople();
+    const actor = this.chance(0.85) || people.length === 0 ? listing.seller : this.pick(people);
+    if (this.chance(0.2)) {
+      await this.post(
+        actor,
+        actor.sign('listing.cancel', { ...item, listing: listing.id }),
+        'listing.cancel',
+      );
+      return;
+    }
+    const buyer = this.pick([this.operator, ...this.people].filter((p) => p !== listing.seller));
+    const price = this.chance(0.9) ? listing.price : '0.01';
+    const body = {
+      ...item,
+      listing: listing.id,
+      buyer: buyer.did,
+      price,
+      paymentHash: transactionId(utf8Encode(`pay ${this.next()}`)),
+    };
+    const answer = await this.post(actor, actor.sign('sale.settle', body), 'sale.settle');
+    if ('txId' in answer) {
+      await this.syncAsset(this.assets.find((a) => a.id === listing.asset)!);
+      // The same listing again: the sequencer's order lets one sale through.
+      if (this.chance(0.3)) {
+        const again = await this.post(
+          actor,
+          actor.sign('sale.settle', {
+            ...body,
+            paymentHash: transactionId(utf8Encode(`pay ${this.next()}`)),
+          }),
+          'sale.settle again',
+        );
+        assert.ok('code' in again && again.code === 'listing_closed', 'a listing was sold twice');
+      }
+    }
+  }
+
   /** The recipient (mostly) accepts a pending transfer. */
   async acceptTransfer(): Promise<void> {
     const waiting = this.assets.filter((a) => a.pending);
@@ -752,6 +840,9 @@ class Workload {
       [10, () => this.acceptTransfer()],
       [10, () => this.grantLicence()],
       [5, () => this.revokeLicence()],
+      [4, () => this.issueEditions()],
+      [5, () => this.listItem()],
+      [10, () => this.settleSale()],
     ];
     const total = kinds.reduce((sum, [weight]) => sum + weight, 0);
     for (let i = 0; i < steps; i++) {
@@ -830,7 +921,16 @@ for (const backend of BACKENDS) {
         workload.assets.some((a) => a.owner !== a.registrant),
         'no asset changed hands',
       );
-      for (const what of ['policy.set', 'asset.transfer', 'asset.accept', 'licence.grant', 'licence.revoke'])
+      for (const what of [
+        'policy.set',
+        'asset.transfer',
+        'asset.accept',
+        'licence.grant',
+        'licence.revoke',
+        'edition.issue',
+        'listing.create',
+        'sale.settle',
+      ])
         assert.ok(
           [...expect.atIndex.values()].some((e) => e.what === what),
           `no ${what} was accepted`,

@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import {
+  type AssetEventRecord,
   type AssetRecord,
   type AssetRevisionRecord,
   BODY_SCHEMAS,
@@ -16,14 +17,18 @@ import {
   cidFromBytes,
   decodeTransaction,
   didFromSeed,
+  type EditionRecord,
   encodeTransaction,
   formatTileIndex,
   type IdentityRecord,
   type LedgerRecord,
   type LicenceRecord,
+  type ListingRecord,
   type LogRef,
   parseTilePath,
+  REJECTION_CODES,
   type Receipt,
+  type SaleRecord,
   signTransaction,
   signUploadAuthorization,
   type TransactionType,
@@ -37,15 +42,19 @@ import { PNG } from 'pngjs';
 import type { BlobStore } from '../src/blobs/blob-store.js';
 import {
   API_SCHEMAS,
+  type AssetEventRecordSchema,
   type AssetRecordSchema,
   type AssetRevisionRecordSchema,
   type CredentialRecordSchema,
+  type EditionRecordSchema,
   type IdentityRecordSchema,
   type LedgerRecordSchema,
   type LicenceRecordSchema,
+  type ListingRecordSchema,
   type LogRefSchema,
   type MediaInspectionSchema,
   type ReceiptSchema,
+  type SaleRecordSchema,
   TILE_PATH_PATTERN,
   type TxAcceptedSchema,
   transactionEnvelopeSchema,
@@ -81,12 +90,16 @@ const TYPES_MATCH: [
   Same<Static<typeof AssetRecordSchema>, AssetRecord>,
   Same<Static<typeof AssetRevisionRecordSchema>, AssetRevisionRecord>,
   Same<Static<typeof LicenceRecordSchema>, LicenceRecord>,
+  Same<Static<typeof EditionRecordSchema>, EditionRecord>,
+  Same<Static<typeof ListingRecordSchema>, ListingRecord>,
+  Same<Static<typeof SaleRecordSchema>, SaleRecord>,
+  Same<Static<typeof AssetEventRecordSchema>, AssetEventRecord>,
   Same<Static<typeof ReceiptSchema>, Receipt>,
   // TxAccepted's possiblePriorWork[].reason is a string, the schema names the two reasons (MarkRow's).
   Static<typeof TxAcceptedSchema> extends TxAccepted ? true : false,
   // Vec3 is a tuple in the type, an array of three in the schema (no 2020-12 tuples in TypeBox).
   MediaInspection extends Static<typeof MediaInspectionSchema> ? true : false,
-] = [true, true, true, true, true, true, true, true, true, true];
+] = [true, true, true, true, true, true, true, true, true, true, true, true, true, true];
 
 const METHODS = ['get', 'head', 'post', 'put', 'delete', 'patch', 'options', 'trace'];
 const TYPES = Object.keys(BODY_SCHEMAS) as TransactionType[];
@@ -115,6 +128,7 @@ function routeOnlyApp(ledger: boolean): FastifyInstance {
             },
             reads: unused<LedgerReads>(),
             blobs: { blobs: unused<BlobStore>(), maxBytes: 1, isRegisteredIdentity: () => false },
+            issuerSeed: new Uint8Array(32),
           },
         }
       : {}),
@@ -377,6 +391,14 @@ describe('OpenAPI document', () => {
     ]);
   });
 
+  test('POST /v1/tx documents every code the ledger rules refuse with', () => {
+    const documented = problemCodesIn(doc.paths['/v1/tx']?.post?.responses);
+    assert.deepEqual(
+      REJECTION_CODES.filter((code) => !documented.includes(code)),
+      [],
+    );
+  });
+
   test('POST /v1/tx: one envelope per transaction type, whose body is the BODY_SCHEMAS schema itself', () => {
     const schemas = doc.components?.schemas ?? {};
     const requestBody = obj(doc.paths['/v1/tx']?.post?.requestBody);
@@ -390,7 +412,7 @@ describe('OpenAPI document', () => {
       );
       assert.equal(obj(schema.discriminator).propertyName, 'type');
     }
-    assert.equal(TYPES.length, 14);
+    assert.equal(TYPES.length, 18);
     for (const type of TYPES) {
       const body = schemas[bodySchemaName(type)];
       // The same schema the rules validate with, symbol keys dropped.
@@ -598,6 +620,20 @@ describe('OpenAPI document against a running node', () => {
     });
     assert.equal(licence.statusCode, 201, licence.body);
     const licenceId = (licence.json() as { txId: string }).txId;
+    assert.equal((await submit('edition.issue', { asset, supply: 3 })).statusCode, 201);
+    const listed = await submit('listing.create', { asset, edition: 1, price: '88.00' });
+    assert.equal(listed.statusCode, 201, listed.body);
+    const listing = (listed.json() as { txId: string }).txId;
+    const sale = {
+      asset,
+      edition: 1,
+      listing,
+      buyer: node.operator,
+      price: '88',
+      paymentHash: 'cd'.repeat(32),
+    };
+    assert.equal((await submit('sale.settle', sale)).statusCode, 201);
+    assert.equal((await submit('sale.settle', sale)).statusCode, 409);
     const size = (await node.storage.readEntries(0, 10)).length;
     const other = `bafkrei${'a'.repeat(52)}`;
     const unknownDid = didFromSeed(new Uint8Array(32).fill(9));
@@ -642,6 +678,34 @@ describe('OpenAPI document against a running node', () => {
       ['GET', '/v1/assets/xyz/licences', 400],
       ['GET', `/v1/assets/${'0'.repeat(64)}/licences`, 404],
       ['GET', `/v1/assets/${asset}/licences/${licenceId}`, 200],
+      ['GET', `/v1/assets/${asset}/editions`, 200],
+      ['GET', `/v1/assets/${asset}/editions?cursor=1&limit=1`, 200],
+      ['GET', `/v1/assets/${asset}/editions?limit=0`, 400],
+      ['GET', `/v1/assets/${asset}/editions/1`, 200],
+      ['GET', `/v1/assets/${asset}/editions/4`, 404],
+      ['GET', `/v1/assets/${asset}/listings`, 200],
+      ['GET', `/v1/assets/${asset}/sales`, 200],
+      ['GET', `/v1/assets/${'0'.repeat(64)}/sales`, 404],
+      ['GET', '/v1/listings?limit=1', 200],
+      ['GET', '/v1/listings?cursor=!', 400],
+      ['GET', '/v1/listings?cursor=e30', 400],
+      ['GET', `/v1/identities/${actor}/holdings?limit=2`, 200],
+      ['GET', `/v1/identities/${node.operator}/holdings`, 200],
+      ['GET', `/v1/identities/${node.operator}/licences`, 200],
+      ['GET', `/v1/identities/${actor}/licences?as=grantor`, 200],
+      ['GET', `/v1/identities/${actor}/licences?as=owner`, 400],
+      ['GET', `/v1/identities/${actor}/listings`, 200],
+      ['GET', `/v1/identities/${actor}/sales?as=seller`, 200],
+      ['GET', `/v1/identities/${node.operator}/sales`, 200],
+      ['GET', '/v1/identities/did:key:nope/holdings', 400],
+      ['GET', `/v1/assets/${asset}/certificate?holder=${actor}`, 200],
+      ['GET', `/v1/assets/${asset}/certificate?holder=${node.operator}&edition=1&format=pdf`, 200],
+      ['GET', `/v1/assets/${asset}/certificate?holder=${actor}&edition=2&format=png`, 200],
+      ['GET', `/v1/assets/${asset}/certificate?holder=${node.operator}&licence=${licenceId}`, 200],
+      ['GET', `/v1/assets/${asset}/certificate?holder=${node.operator}`, 404],
+      ['GET', `/v1/assets/${asset}/certificate?holder=${actor}&edition=9`, 404],
+      ['GET', `/v1/assets/${asset}/certificate?holder=${actor}&format=gif`, 400],
+      ['GET', `/v1/assets/${'0'.repeat(64)}/certificate?holder=${actor}`, 404],
       ['GET', `/v1/assets/${asset}/licences/${'0'.repeat(64)}`, 404],
       ['GET', `/v1/assets/xyz/licences/${licenceId}`, 400],
       ['GET', `/v1/assets/${'0'.repeat(64)}/history`, 404],

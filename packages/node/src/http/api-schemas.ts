@@ -14,6 +14,7 @@ import {
   DidKeySchema,
   DidWebSchema,
   LicenceTermsSchema,
+  MAX_EDITIONS,
   MAX_ENTRY_SIZE,
   MediaTypeSchema,
   PolicySchema,
@@ -139,6 +140,21 @@ export const CredentialRecordSchema = Type.Object(
   { description: 'A credential logged on the ledger, and its revocation if revoked' },
 );
 
+const ItemListingSchema = Type.Object(
+  { id: TxIdSchema, price: Type.String({ description: 'CNY, a decimal string' }) },
+  { description: 'Listed for sale: no transfer while the listing is open' },
+);
+
+/** What binds an edition besides its owner (a work's are spelled out in AssetRecordSchema). */
+const HoldingStateProperties = {
+  acquired: Type.Optional(Type.Composite([LogRefSchema], { description: 'When the current owner got it' })),
+  pendingTransfer: Type.Optional(Type.Object({ to: DidKeySchema, offer: LogRefSchema })),
+  custody: Type.Optional(
+    Type.Object({ custodian: DidKeySchema, depositor: DidKeySchema, since: LogRefSchema }),
+  ),
+  listing: Type.Optional(ItemListingSchema),
+};
+
 export const AssetRecordSchema = Type.Object(
   {
     kind: Type.Literal('asset'),
@@ -173,8 +189,125 @@ export const AssetRecordSchema = Type.Object(
         { description: 'Held by a custodian (escrow): no transfer until released' },
       ),
     ),
+    listing: Type.Optional(ItemListingSchema),
+    editions: Type.Optional(
+      Type.Object(
+        {
+          supply: Type.Integer({ minimum: 1, maximum: MAX_EDITIONS }),
+          issuer: DidKeySchema,
+          issued: LogRefSchema,
+        },
+        { description: 'Numbered editions issued of the work; the supply never grows' },
+      ),
+    ),
   },
   { description: 'A registered asset' },
+);
+
+export const EditionRecordSchema = Type.Object(
+  {
+    kind: Type.Literal('edition'),
+    asset: AssetIdSchema,
+    number: Type.Integer({ minimum: 1, maximum: MAX_EDITIONS }),
+    supply: Type.Integer({ minimum: 1, maximum: MAX_EDITIONS }),
+    issuer: DidKeySchema,
+    owner: DidKeySchema,
+    issued: LogRefSchema,
+    ...HoldingStateProperties,
+  },
+  { description: 'Edition `number` of `supply` of a work: held, transferred and sold on its own' },
+);
+
+export const ListingRecordSchema = Type.Object(
+  {
+    kind: Type.Literal('listing'),
+    id: TxIdSchema,
+    asset: AssetIdSchema,
+    edition: Type.Optional(Type.Integer({ minimum: 1, maximum: MAX_EDITIONS })),
+    seller: DidKeySchema,
+    price: Type.String({ description: 'CNY, a decimal string' }),
+    status: Type.Union([Type.Literal('open'), Type.Literal('cancelled'), Type.Literal('sold')]),
+    listed: LogRefSchema,
+    closed: Type.Optional(
+      Type.Composite([LogRefSchema], {
+        description: 'When it was cancelled or sold (the sale is this entry)',
+      }),
+    ),
+  },
+  { description: 'An offer to sell a work or an edition; its id is the id of its listing.create' },
+);
+
+const SaleShareSchema = Type.Object({
+  did: DidKeySchema,
+  amount: Type.String({ description: 'CNY, a decimal string' }),
+  basisPoints: Type.Integer({ minimum: 0, maximum: 10_000 }),
+});
+
+export const SaleRecordSchema = Type.Object(
+  {
+    kind: Type.Literal('sale'),
+    id: TxIdSchema,
+    asset: AssetIdSchema,
+    edition: Type.Optional(Type.Integer({ minimum: 1, maximum: MAX_EDITIONS })),
+    listing: TxIdSchema,
+    seller: DidKeySchema,
+    buyer: DidKeySchema,
+    settledBy: DidKeySchema,
+    price: Type.String({ description: 'CNY, a decimal string' }),
+    paymentHash: Type.String({ description: 'SHA-256 (hex) of the payment reference' }),
+    split: Type.Object(
+      {
+        seller: Type.String({ description: 'CNY the seller keeps' }),
+        creator: SaleShareSchema,
+        platform: SaleShareSchema,
+      },
+      {
+        description:
+          "The price split by the policy's rules: seller, creator's royalty (resales), platform fee",
+      },
+    ),
+    at: LogRefSchema,
+  },
+  { description: 'A settled sale; its id is the id of its sale.settle' },
+);
+
+export const AssetEditionsSchema = Type.Object({
+  asset: AssetIdSchema,
+  supply: Type.Integer({ minimum: 0, maximum: MAX_EDITIONS, description: '0: no editions issued' }),
+  editions: Type.Array(EditionRecordSchema, { description: 'In order of their numbers' }),
+  nextCursor: Type.Union([Type.String({ pattern: DECIMAL_PATTERN }), Type.Null()], {
+    description: 'Pass as `cursor` for the next page; null on the last page',
+  }),
+});
+
+export const AssetListingsSchema = Type.Object({
+  asset: AssetIdSchema,
+  listings: Type.Array(ListingRecordSchema, { description: 'Oldest first, at most 10,000' }),
+  truncated: Type.Optional(Type.Literal(true, { description: 'There are more listings than listed' })),
+});
+
+export const AssetSalesSchema = Type.Object({
+  asset: AssetIdSchema,
+  sales: Type.Array(SaleRecordSchema, { description: 'Oldest first, at most 10,000' }),
+  truncated: Type.Optional(Type.Literal(true, { description: 'There are more sales than listed' })),
+});
+
+/** A page of an identity's records, newest first. */
+function partyPage(item: TSchema, description: string) {
+  return Type.Object(
+    {
+      items: Type.Array(item, { description: 'Newest first' }),
+      nextCursor: Type.Union([Type.String({ pattern: '^[A-Za-z0-9_-]{1,600}$' }), Type.Null()], {
+        description: 'Pass as `cursor` for the next page; null on the last page',
+      }),
+    },
+    { description },
+  );
+}
+
+export const HoldingsPageSchema = partyPage(
+  Type.Union([AssetRecordSchema, EditionRecordSchema]),
+  'Works and editions an identity holds',
 );
 
 const MarkReason = Type.Union([Type.Literal('perceptual-hash'), Type.Literal('geometry')], {
@@ -244,11 +377,15 @@ export const AssetEventRecordSchema = Type.Object(
   {
     kind: Type.Literal('asset-event'),
     asset: AssetIdSchema,
+    edition: Type.Optional(
+      Type.Integer({ minimum: 1, maximum: MAX_EDITIONS, description: 'Absent: the work itself' }),
+    ),
     event: Type.Union([
       Type.Literal('transfer-offered'),
       Type.Literal('transferred'),
       Type.Literal('custody-deposited'),
       Type.Literal('custody-released'),
+      Type.Literal('sold'),
     ]),
     from: DidKeySchema,
     to: DidKeySchema,
@@ -314,6 +451,10 @@ export const AssetValuationsSchema = Type.Object({
   truncated: Type.Optional(Type.Literal(true, { description: 'There are more valuations than listed' })),
 });
 
+export const LicencesPageSchema = partyPage(LicenceRecordSchema, 'Licences an identity holds or granted');
+export const ListingsPageSchema = partyPage(ListingRecordSchema, 'Listings');
+export const SalesPageSchema = partyPage(SaleRecordSchema, 'Sales an identity made or bought');
+
 export const AssetRevisionsSchema = Type.Object({
   asset: AssetIdSchema,
   revisions: Type.Array(AssetRevisionRecordSchema, { description: 'Oldest first' }),
@@ -345,11 +486,17 @@ export const TxAcceptedSchema = Type.Object(
     subject: Type.Object(
       {
         asset: Type.Optional(AssetIdSchema),
+        edition: Type.Optional(Type.Integer({ minimum: 1, maximum: MAX_EDITIONS })),
         credential: Type.Optional(Type.String()),
         licence: Type.Optional(TxIdSchema),
+        listing: Type.Optional(TxIdSchema),
+        sale: Type.Optional(TxIdSchema),
         did: Type.Optional(DidKeySchema),
       },
-      { description: 'The asset, credential, licence or identity it made or changed' },
+      {
+        description:
+          'The asset (and edition), credential, licence, listing, sale or identity it made or changed',
+      },
     ),
     possiblePriorWork: Type.Optional(
       Type.Array(
@@ -483,6 +630,16 @@ export const API_SCHEMAS = {
   AssetLicences: AssetLicencesSchema,
   AssetValuations: AssetValuationsSchema,
   Licence: LicenceRecordSchema,
+  Edition: EditionRecordSchema,
+  Listing: ListingRecordSchema,
+  Sale: SaleRecordSchema,
+  AssetEditions: AssetEditionsSchema,
+  AssetListings: AssetListingsSchema,
+  AssetSales: AssetSalesSchema,
+  HoldingsPage: HoldingsPageSchema,
+  LicencesPage: LicencesPageSchema,
+  ListingsPage: ListingsPageSchema,
+  SalesPage: SalesPageSchema,
   Receipt: ReceiptSchema,
   TxAccepted: TxAcceptedSchema,
   AppendedEntry: AppendedEntrySchema,

@@ -5,9 +5,11 @@ import {
   blobUploadRequestTimeout,
   requestBodyDeadline,
 } from './blob-routes.js';
+import { certificateRoutes } from './certificate-routes.js';
 import { docsRoutes } from './docs-routes.js';
 import { type LedgerRoutesOptions, ledgerRoutes } from './ledger-routes.js';
 import { type LogRoutesOptions, logRoutes } from './log-routes.js';
+import { marketRoutes } from './market-routes.js';
 import { PROBLEMS, type ProblemCode, ProblemError, problemBody } from './problems.js';
 import { proofRoutes } from './proof-routes.js';
 import { type TxRoutesOptions, txRoutes } from './tx-routes.js';
@@ -20,6 +22,8 @@ export interface AppOptions extends LogRoutesOptions {
     tx: Omit<TxRoutesOptions, 'reader' | 'vkey'>;
     reads: LedgerRoutesOptions['ledger'];
     blobs: BlobRoutesOptions;
+    /** The operator's Ed25519 seed, to issue rights certificates with. */
+    issuerSeed: Uint8Array;
   };
 }
 
@@ -106,6 +110,13 @@ export function buildApp(options: AppOptions): FastifyInstance {
   if (options.ledger) {
     app.register(txRoutes, { ...options.ledger.tx, reader: options.reader, vkey: options.vkey });
     app.register(ledgerRoutes, { ledger: options.ledger.reads });
+    app.register(marketRoutes, { ledger: options.ledger.reads });
+    app.register(certificateRoutes, {
+      ledger: options.ledger.reads,
+      reader: options.reader,
+      vkey: options.vkey,
+      issuerSeed: options.ledger.issuerSeed,
+    });
     app.register(blobRoutes, options.ledger.blobs);
   }
   return app;

@@ -60,16 +60,16 @@ export const AssetListQuery = Type.Object(
   { additionalProperties: false },
 );
 
-function parseJson<T>(json: string | undefined): T | undefined {
+export function parseJson<T>(json: string | undefined): T | undefined {
   return json === undefined ? undefined : (JSON.parse(json) as T);
 }
 
-function checkAssetId(id: string): void {
+export function checkAssetId(id: string): void {
   if (!isTransactionId(id))
     throw new ProblemError('malformed_asset_id', `"${id.slice(0, 80)}" is not an asset id`);
 }
 
-function checkDid(did: string): void {
+export function checkDid(did: string): void {
   try {
     publicKeyFromDidKey(did);
   } catch (error) {
@@ -77,9 +77,10 @@ function checkDid(did: string): void {
   }
 }
 
-/** The ledger's state for readers: the ledger itself, identities, assets and their history. */
 /** Most events or licences one answer lists (the first ones in key order). */
-const MAX_LISTED = 10_000;
+export const MAX_LISTED = 10_000;
+
+/** The ledger's state for readers: the ledger itself, identities, assets and their history. */
 
 export async function ledgerRoutes(app: FastifyInstance, options: LedgerRoutesOptions): Promise<void> {
   const { ledger } = options;

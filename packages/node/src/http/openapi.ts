@@ -18,7 +18,7 @@ import {
   UPLOAD_AUTH_SCHEME,
   UPLOAD_MAX_SKEW_SECONDS,
 } from '@cinnabar/core';
-import type { TSchema } from '@sinclair/typebox';
+import { type TObject, type TSchema, Type } from '@sinclair/typebox';
 import {
   API_SCHEMAS,
   type ApiSchemaName,
@@ -27,7 +27,9 @@ import {
   TILE_PATH_PATTERN,
   transactionEnvelopeSchema,
 } from './api-schemas.js';
+import { CertificateQuery } from './certificate-routes.js';
 import { AssetListQuery } from './ledger-routes.js';
+import { EditionsQuery, HoldingsQuery, IdentityLicencesQuery, IdentitySalesQuery } from './market-routes.js';
 import { PROBLEMS, type ProblemCode } from './problems.js';
 
 /** A JSON object: a schema, an operation, a response. */
@@ -97,6 +99,10 @@ const TAGS = [
   },
   { name: 'ledger', description: "The ledger's current state: identities, credentials, assets." },
   {
+    name: 'circulation',
+    description: 'Editions, listings and sales; what an identity holds, licensed, listed and bought.',
+  },
+  {
     name: 'blobs',
     description:
       'The bytes of registered files, content-addressed by CID. Uploads are inspected before they are stored.',
@@ -163,8 +169,13 @@ function pathParam(name: string, schema: TSchema, description?: string): JsonObj
 
 /** GET /v1/assets's query parameters: AssetListQuery's properties, as validated. */
 function assetListParameters(): JsonObject[] {
-  const required = new Set<string>(AssetListQuery.required ?? []);
-  return Object.entries(AssetListQuery.properties).map(([name, schema]) => {
+  return queryParameters(AssetListQuery);
+}
+
+/** A route's query parameters: its query schema's properties, as validated. */
+function queryParameters(query: TObject): JsonObject[] {
+  const required = new Set<string>(query.required ?? []);
+  return Object.entries(query.properties).map(([name, schema]) => {
     const plain = plainSchema(schema);
     return {
       name,
@@ -431,6 +442,25 @@ const ROUTES: RouteDoc[] = [
       'rights_conflict',
       'already_registered',
       'revision_conflict',
+      'not_recipient',
+      'no_pending_transfer',
+      'holding_period',
+      'gift_cap_reached',
+      'licence_conflict',
+      'licence_out_of_scope',
+      'licence_limit',
+      'licence_not_found',
+      'licence_revoked',
+      'in_custody',
+      'not_in_custody',
+      'resale_forbidden',
+      'editions_exist',
+      'edition_not_found',
+      'listed',
+      'already_listed',
+      'listing_not_found',
+      'listing_closed',
+      'price_mismatch',
       'entry_too_large',
       'unsupported_media_type',
       'blob_required',
@@ -680,6 +710,170 @@ const ROUTES: RouteDoc[] = [
         'Its registration, then every transfer offered and every change of hands, oldest first, each with the log entry that made it.',
       parameters: [pathParam('id', AssetIdSchema)],
       responses: { 200: { description: 'The history', content: json(ref('AssetHistory')) } },
+    },
+  },
+  {
+    method: 'get',
+    path: '/v1/assets/{id}/editions',
+    ledger: true,
+    errors: ['malformed_asset_id', 'asset_not_found', 'invalid_query'],
+    operation: {
+      operationId: 'listAssetEditions',
+      tags: ['circulation'],
+      summary: "A work's numbered editions",
+      description: 'Its editions in order of their numbers, a page at a time, each with its holder.',
+      parameters: [pathParam('id', AssetIdSchema), ...queryParameters(EditionsQuery)],
+      responses: { 200: { description: 'The editions', content: json(ref('AssetEditions')) } },
+    },
+  },
+  {
+    method: 'get',
+    path: '/v1/assets/{id}/editions/{number}',
+    ledger: true,
+    errors: ['malformed_asset_id', 'edition_not_found'],
+    operation: {
+      operationId: 'getEdition',
+      tags: ['circulation'],
+      summary: 'One edition of a work',
+      parameters: [
+        pathParam('id', AssetIdSchema),
+        pathParam('number', Type.String({ pattern: '^[1-9][0-9]{0,4}$' }), 'The edition number, from 1'),
+      ],
+      responses: { 200: { description: 'The edition', content: json(ref('Edition')) } },
+    },
+  },
+  {
+    method: 'get',
+    path: '/v1/assets/{id}/listings',
+    ledger: true,
+    errors: ['malformed_asset_id', 'asset_not_found'],
+    operation: {
+      operationId: 'listAssetListings',
+      tags: ['circulation'],
+      summary: "A work's listings",
+      description: 'Every listing of the work and of its editions, open, cancelled or sold, oldest first.',
+      parameters: [pathParam('id', AssetIdSchema)],
+      responses: { 200: { description: 'The listings', content: json(ref('AssetListings')) } },
+    },
+  },
+  {
+    method: 'get',
+    path: '/v1/assets/{id}/sales',
+    ledger: true,
+    errors: ['malformed_asset_id', 'asset_not_found'],
+    operation: {
+      operationId: 'listAssetSales',
+      tags: ['circulation'],
+      summary: "A work's sales",
+      description: 'Every sale of the work and of its editions, with its split, oldest first.',
+      parameters: [pathParam('id', AssetIdSchema)],
+      responses: { 200: { description: 'The sales', content: json(ref('AssetSales')) } },
+    },
+  },
+  {
+    method: 'get',
+    path: '/v1/listings',
+    ledger: true,
+    errors: ['invalid_query'],
+    operation: {
+      operationId: 'listListings',
+      tags: ['circulation'],
+      summary: 'Every listing',
+      description: 'Listings of all works, newest first; each says whether it is open, cancelled or sold.',
+      parameters: queryParameters(HoldingsQuery),
+      responses: { 200: { description: 'A page of listings', content: json(ref('ListingsPage')) } },
+    },
+  },
+  {
+    method: 'get',
+    path: '/v1/identities/{did}/holdings',
+    ledger: true,
+    errors: ['malformed_did', 'invalid_query'],
+    operation: {
+      operationId: 'listHoldings',
+      tags: ['circulation'],
+      summary: 'What an identity holds',
+      description: 'The works and editions the identity owns now, newest first.',
+      parameters: [pathParam('did', DidKeySchema), ...queryParameters(HoldingsQuery)],
+      responses: { 200: { description: 'A page of holdings', content: json(ref('HoldingsPage')) } },
+    },
+  },
+  {
+    method: 'get',
+    path: '/v1/identities/{did}/licences',
+    ledger: true,
+    errors: ['malformed_did', 'invalid_query'],
+    operation: {
+      operationId: 'listIdentityLicences',
+      tags: ['circulation'],
+      summary: 'Licences an identity holds or granted',
+      description: 'Revoked and lapsed ones too (each record says), newest first.',
+      parameters: [pathParam('did', DidKeySchema), ...queryParameters(IdentityLicencesQuery)],
+      responses: { 200: { description: 'A page of licences', content: json(ref('LicencesPage')) } },
+    },
+  },
+  {
+    method: 'get',
+    path: '/v1/identities/{did}/listings',
+    ledger: true,
+    errors: ['malformed_did', 'invalid_query'],
+    operation: {
+      operationId: 'listIdentityListings',
+      tags: ['circulation'],
+      summary: "An identity's listings",
+      description: 'Every listing the identity made, newest first.',
+      parameters: [pathParam('did', DidKeySchema), ...queryParameters(HoldingsQuery)],
+      responses: { 200: { description: 'A page of listings', content: json(ref('ListingsPage')) } },
+    },
+  },
+  {
+    method: 'get',
+    path: '/v1/identities/{did}/sales',
+    ledger: true,
+    errors: ['malformed_did', 'invalid_query'],
+    operation: {
+      operationId: 'listIdentitySales',
+      tags: ['circulation'],
+      summary: 'Sales an identity bought or made',
+      description: 'Newest first, each with its split.',
+      parameters: [pathParam('did', DidKeySchema), ...queryParameters(IdentitySalesQuery)],
+      responses: { 200: { description: 'A page of sales', content: json(ref('SalesPage')) } },
+    },
+  },
+  {
+    method: 'get',
+    path: '/v1/assets/{id}/certificate',
+    ledger: true,
+    errors: [
+      'malformed_asset_id',
+      'malformed_did',
+      'invalid_query',
+      'asset_not_found',
+      'edition_not_found',
+      'licence_not_found',
+      'right_not_held',
+      'sequencer_unavailable',
+    ],
+    operation: {
+      operationId: 'getRightsCertificate',
+      tags: ['circulation'],
+      summary: 'A rights certificate for a holder',
+      description:
+        'A W3C Verifiable Credential (eddsa-jcs-2022, issued by the operator) saying that the holder owns the work, ' +
+        'holds one of its editions, or is a licensee, with the log entry that gave the right and its inclusion proof ' +
+        'in the latest checkpoint as evidence; `cinnabar verify` checks it offline. As PDF or PNG: printable, with a ' +
+        "QR code that opens the work's history. Only for a right the holder holds now.",
+      parameters: [pathParam('id', AssetIdSchema), ...queryParameters(CertificateQuery)],
+      responses: {
+        200: {
+          description: 'The credential, or its printable form',
+          content: {
+            'application/vc+json': { schema: { type: 'object' } },
+            'application/pdf': { schema: { type: 'string', format: 'binary' } },
+            'image/png': { schema: { type: 'string', format: 'binary' } },
+          },
+        },
+      },
     },
   },
   {

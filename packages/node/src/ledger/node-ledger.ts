@@ -230,13 +230,30 @@ export function stateRow(key: string, record: StateRecord): StateRow {
       kind: 'asset',
       value,
       owner: record.owner,
+      party: null,
       media: record.mediaType,
       search,
       idx: createdAt(record),
     };
   }
-  const idx = createdAt(record);
-  return { key, kind: record.kind, value, owner: null, media: null, search: null, idx };
+  const [owner, party] = parties(record);
+  return { key, kind: record.kind, value, owner, party, media: null, search: null, idx: createdAt(record) };
+}
+
+/** The owner and party columns of a record that is not an asset (see StateRow). */
+function parties(record: StateRecord): [string | null, string | null] {
+  switch (record.kind) {
+    case 'edition':
+      return [record.owner, null];
+    case 'licence':
+      return [record.licensee, record.grantor];
+    case 'listing':
+      return [record.seller, null];
+    case 'sale':
+      return [record.buyer, record.seller];
+    default:
+      return [null, null];
+  }
 }
 
 /** The log index a record was made at (0 for records that are counters or indexes). */
@@ -255,7 +272,12 @@ function createdAt(record: StateRecord): number {
     case 'asset-revision':
     case 'asset-event':
     case 'valuation':
+    case 'sale':
       return record.at.index;
+    case 'edition':
+      return record.issued.index;
+    case 'listing':
+      return record.listed.index;
     case 'alias':
     case 'gift-count':
     case 'licence-index':

@@ -9,13 +9,16 @@ export interface StoredCheckpoint {
 
 /**
  * One ledger state record as stored: its key and JSON, with the columns the read API queries by
- * (filled for assets; null for other records).
+ * (null where a kind of record has no such thing).
  */
 export interface StateRow {
   key: string;
   kind: string;
   value: string;
+  /** Whose it is: an asset's or edition's owner, a licence's licensee, a listing's seller, a sale's buyer. */
   owner: string | null;
+  /** The other side: a licence's grantor, a sale's seller. */
+  party: string | null;
   media: string | null;
   /** Lower-case text that a search matches: title, description, creators. */
   search: string | null;
@@ -54,6 +57,16 @@ export interface AssetQuery {
   q?: string;
   /** Only assets registered before this log index (the cursor). */
   before?: number;
+  limit: number;
+}
+
+/** Records of some kinds that belong to an identity (as owner or as the other party), newest first. */
+export interface PartyQuery {
+  kinds: readonly string[];
+  owner?: string;
+  party?: string;
+  /** Only records after this one in the listing's order (the cursor): made earlier, or at the same index with a greater key. */
+  after?: { idx: number; key: string };
   limit: number;
 }
 
@@ -98,6 +111,8 @@ export interface LedgerReads {
   scanState(prefix: string, limit: number): Promise<string[]>;
   /** Assets (JSON), newest registration first. */
   queryAssets(query: AssetQuery): Promise<string[]>;
+  /** Records (with their keys and indexes, for the next cursor), newest first, then by key. */
+  queryParty(query: PartyQuery): Promise<{ key: string; idx: number; value: string }[]>;
   readMarks(asset: string): Promise<MarkRow[]>;
   /** Every registered asset's fingerprints (to find near duplicates). */
   readMedia(): Promise<MediaRow[]>;

@@ -1,6 +1,6 @@
 import pg from 'pg';
 import type { StoredTile } from '../log/stored-tile.js';
-import { assetConditions, prefixEnd } from './ledger-queries.js';
+import { assetConditions, LICENCE_PARTIES_BACKFILL, partySelect, prefixEnd } from './ledger-queries.js';
 import {
   type AssetQuery,
   FenceError,
@@ -10,11 +10,12 @@ import {
   type LogStorage,
   type MarkRow,
   type MediaRow,
+  type PartyQuery,
   type StoredCheckpoint,
   type TileKey,
 } from './log-storage.js';
 
-const SCHEMA_VERSION = '2';
+const SCHEMA_VERSION = '3';
 
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS cinnabar_meta (key text PRIMARY KEY, value text NOT NULL);
@@ -26,7 +27,7 @@ CREATE TABLE IF NOT EXISTS cinnabar_tiles (
 CREATE TABLE IF NOT EXISTS cinnabar_checkpoints (size bigint PRIMARY KEY, root bytea NOT NULL, note text NOT NULL);
 CREATE TABLE IF NOT EXISTS cinnabar_state (
   key text COLLATE "C" PRIMARY KEY, kind text NOT NULL, value text NOT NULL,
-  owner text, media text, search text, idx bigint NOT NULL
+  owner text, media text, search text, idx bigint NOT NULL, party text
 );
 CREATE INDEX IF NOT EXISTS cinnabar_state_kind ON cinnabar_state (kind, idx);
 CREATE INDEX IF NOT EXISTS cinnabar_state_owner ON cinnabar_state (owner, kind, idx) WHERE owner IS NOT NULL;
@@ -38,8 +39,16 @@ CREATE TABLE IF NOT EXISTS cinnabar_asset_marks (
   PRIMARY KEY (asset, other, reason)
 );
 INSERT INTO cinnabar_meta (key, value) VALUES ('schema_version', '${SCHEMA_VERSION}') ON CONFLICT DO NOTHING;
--- Version 1 had only the log's tables, which version 2 keeps as they were.
-UPDATE cinnabar_meta SET value = '${SCHEMA_VERSION}' WHERE key = 'schema_version' AND value = '1';
+-- Version 1 had only the log's tables, which later versions keep as they were; version 3 added
+-- the party column (a licence's grantor, a sale's seller) and fills it for the licences before it.
+ALTER TABLE cinnabar_state ADD COLUMN IF NOT EXISTS party text;
+CREATE INDEX IF NOT EXISTS cinnabar_state_party ON cinnabar_state (party, kind, idx) WHERE party IS NOT NULL;
+DO $$ BEGIN
+  IF EXISTS (SELECT 1 FROM cinnabar_meta WHERE key = 'schema_version' AND value IN ('1', '2')) THEN
+    ${LICENCE_PARTIES_BACKFILL.postgres};
+    UPDATE cinnabar_meta SET value = '${SCHEMA_VERSION}' WHERE key = 'schema_version';
+  END IF;
+END $$;
 `;
 
 // Advisory lock keys, namespaced so they do not collide with other applications' locks:
@@ -125,6 +134,12 @@ class PostgresReads implements LogReads, LedgerReads {
       [...params, query.limit],
     );
     return rows.map((r) => r.value);
+  }
+
+  async queryParty(query: PartyQuery): Promise<{ key: string; idx: number; value: string }[]> {
+    const { sql, params } = partySelect('cinnabar_state', query, (n) => `$${n}`);
+    const { rows } = await this.db.query<{ key: string; idx: string; value: string }>(sql, params);
+    return rows.map((r) => ({ key: r.key, idx: Number(r.idx), value: r.value }));
   }
 
   async readMarks(asset: string): Promise<MarkRow[]> {
@@ -311,15 +326,16 @@ async function writeLedger(client: pg.ClientBase, ledger: NonNullable<LogBatch['
   const { rows, media, marks } = ledger;
   if (rows.length > 0)
     await client.query(
-      'INSERT INTO cinnabar_state (key, kind, value, owner, media, search, idx) ' +
-        'SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::bigint[]) ' +
+      'INSERT INTO cinnabar_state (key, kind, value, owner, party, media, search, idx) ' +
+        'SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::bigint[]) ' +
         'ON CONFLICT (key) DO UPDATE SET kind = excluded.kind, value = excluded.value, owner = excluded.owner, ' +
-        'media = excluded.media, search = excluded.search, idx = excluded.idx',
+        'party = excluded.party, media = excluded.media, search = excluded.search, idx = excluded.idx',
       [
         rows.map((r) => r.key),
         rows.map((r) => r.kind),
         rows.map((r) => r.value),
         rows.map((r) => r.owner),
+        rows.map((r) => r.party),
         rows.map((r) => r.media),
         rows.map((r) => r.search),
         rows.map((r) => r.idx),

@@ -1,6 +1,6 @@
 import Database from 'better-sqlite3';
 import type { StoredTile } from '../log/stored-tile.js';
-import { assetConditions, prefixEnd } from './ledger-queries.js';
+import { assetConditions, LICENCE_PARTIES_BACKFILL, partySelect, prefixEnd } from './ledger-queries.js';
 import {
   type AssetQuery,
   FenceError,
@@ -10,14 +10,15 @@ import {
   type LogStorage,
   type MarkRow,
   type MediaRow,
+  type PartyQuery,
   StorageInUseError,
   type StoredCheckpoint,
   type TileKey,
 } from './log-storage.js';
 
-const SCHEMA_VERSION = '2';
-/** Versions this one upgrades in place (their tables are a subset; init adds the rest). */
-const UPGRADABLE_VERSIONS = ['1'];
+const SCHEMA_VERSION = '3';
+/** Versions this one upgrades in place (init adds the tables and columns they lack). */
+const UPGRADABLE_VERSIONS = ['1', '2'];
 /** Row counts of the prepared multi-row entry inserts, largest first (SQLite allows 32,766 parameters). */
 const INSERT_CHUNKS = [256, 32, 4, 1];
 
@@ -32,7 +33,7 @@ CREATE TABLE IF NOT EXISTS checkpoints (size INTEGER PRIMARY KEY, root BLOB NOT 
 -- A rowid table: its rows (about 2 KB for an asset) would make a WITHOUT ROWID B-tree dirty more pages.
 CREATE TABLE IF NOT EXISTS ledger_state (
   key TEXT PRIMARY KEY, kind TEXT NOT NULL, value TEXT NOT NULL,
-  owner TEXT, media TEXT, search TEXT, idx INTEGER NOT NULL
+  owner TEXT, media TEXT, search TEXT, idx INTEGER NOT NULL, party TEXT
 );
 CREATE INDEX IF NOT EXISTS ledger_state_kind ON ledger_state (kind, idx);
 CREATE INDEX IF NOT EXISTS ledger_state_owner ON ledger_state (owner, kind, idx) WHERE owner IS NOT NULL;
@@ -84,6 +85,7 @@ export class SqliteStorage implements LogStorage {
     this.db.pragma('synchronous = FULL');
     this.db.pragma('wal_autocheckpoint = 1024');
     this.db.exec(SCHEMA);
+    this.addPartyColumn();
     const version = this.db.prepare('SELECT value FROM meta WHERE key = ?').get('schema_version') as
       | { value: string }
       | undefined;
@@ -96,6 +98,19 @@ export class SqliteStorage implements LogStorage {
         `database schema version ${version.value} is not supported (expected ${SCHEMA_VERSION})`,
       );
     this.statements = this.prepare();
+  }
+
+  /** Version 3 added the party column (a licence's grantor, a sale's seller): add it to older files. */
+  private addPartyColumn(): void {
+    const columns = this.db.prepare('SELECT name FROM pragma_table_info(?)').pluck().all('ledger_state');
+    if (!columns.includes('party'))
+      this.db.transaction(() => {
+        this.db.exec('ALTER TABLE ledger_state ADD COLUMN party TEXT');
+        this.db.exec(LICENCE_PARTIES_BACKFILL.sqlite);
+      })();
+    this.db.exec(
+      'CREATE INDEX IF NOT EXISTS ledger_state_party ON ledger_state (party, kind, idx) WHERE party IS NOT NULL',
+    );
   }
 
   private prepare() {
@@ -120,9 +135,9 @@ export class SqliteStorage implements LogStorage {
       insertCheckpoint: db.prepare('INSERT INTO checkpoints (size, root, note) VALUES (?, ?, ?)'),
       size: db.prepare('SELECT coalesce(max(size), 0) FROM checkpoints').pluck(),
       putState: db.prepare(
-        'INSERT INTO ledger_state (key, kind, value, owner, media, search, idx) VALUES (?, ?, ?, ?, ?, ?, ?) ' +
+        'INSERT INTO ledger_state (key, kind, value, owner, party, media, search, idx) VALUES (?, ?, ?, ?, ?, ?, ?, ?) ' +
           'ON CONFLICT (key) DO UPDATE SET kind = excluded.kind, value = excluded.value, owner = excluded.owner, ' +
-          'media = excluded.media, search = excluded.search, idx = excluded.idx',
+          'party = excluded.party, media = excluded.media, search = excluded.search, idx = excluded.idx',
       ),
       getState: db.prepare('SELECT value FROM ledger_state WHERE key = ?').pluck(),
       scanState: db
@@ -187,7 +202,8 @@ export class SqliteStorage implements LogStorage {
 
   private writeLedger(ledger: LedgerBatch): void {
     const s = this.statements;
-    for (const r of ledger.rows) s.putState.run(r.key, r.kind, r.value, r.owner, r.media, r.search, r.idx);
+    for (const r of ledger.rows)
+      s.putState.run(r.key, r.kind, r.value, r.owner, r.party, r.media, r.search, r.idx);
     for (const m of ledger.media) s.putMedia.run(m.asset, m.cid, m.phash, m.geometry, m.idx);
     for (const m of ledger.marks) s.putMark.run(m.asset, m.other, m.reason, m.distance);
   }
@@ -211,6 +227,11 @@ export class SqliteStorage implements LogStorage {
       .prepare(`SELECT value FROM ledger_state WHERE ${where.join(' AND ')} ORDER BY idx DESC LIMIT ?`)
       .pluck()
       .all(...params, query.limit) as string[];
+  }
+
+  async queryParty(query: PartyQuery): Promise<{ key: string; idx: number; value: string }[]> {
+    const { sql, params } = partySelect('ledger_state', query, () => '?');
+    return this.db.prepare(sql).all(...params) as { key: string; idx: number; value: string }[];
   }
 
   async readMarks(asset: string): Promise<MarkRow[]> {
