@@ -6,6 +6,7 @@ import { initCommand } from './commands/init.js';
 import { licenceCommand } from './commands/licence.js';
 import { logTailCommand } from './commands/log-tail.js';
 import { logVerifyCommand } from './commands/log-verify.js';
+import { certificateCommand, editionCommand, listCommand, sellCommand } from './commands/market.js';
 import { registerCommand } from './commands/register.js';
 import { serveCommand } from './commands/serve.js';
 import { showCommand } from './commands/show.js';
@@ -51,6 +52,11 @@ export function buildProgram(io: CliIo): Command {
   const custody = custodyCommand(io);
   program.addCommand(custody);
   program.addCommand(valueCommand(io));
+  const edition = editionCommand(io);
+  program.addCommand(edition);
+  program.addCommand(listCommand(io));
+  program.addCommand(sellCommand(io));
+  program.addCommand(certificateCommand(io));
   const policy = policyCommand(io);
   program.addCommand(policy);
   for (const command of [
@@ -60,6 +66,7 @@ export function buildProgram(io: CliIo): Command {
     ...licence.commands,
     ...custody.commands,
     ...policy.commands,
+    ...edition.commands,
   ]) {
     command.exitOverride().configureOutput(program.configureOutput());
   }

@@ -228,7 +228,7 @@ describe('cinnabar verify FILE --receipt R.json', () => {
       [[file, '--receipt', dir], /cannot read the receipt/],
       [[file, '--receipt', receiptPath, '--vkey', 'not a key'], /--vkey is neither a verifier key/],
       [[file, '--receipt', receiptPath, '--vkey', logKeys.skey], /--vkey .*private signer key/],
-      [[file], /required option '--receipt <file>'/],
+      [[file], /give --receipt FILE, or --credential FILE/],
     ];
     for (const [args, message] of cases) {
       const result = await run('verify', ...args);

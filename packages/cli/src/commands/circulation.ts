@@ -14,16 +14,24 @@ import {
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { type CliIo, jsonOption } from '../program.js';
 import { ID_DEFAULTS, loadKeyFile, passphraseFileOption } from './id.js';
-import { printable, serverOption, shortDid, signAndSubmit } from './node-api.js';
+import {
+  editionOption,
+  itemFields,
+  itemLabel,
+  printable,
+  serverOption,
+  shortDid,
+  signAndSubmit,
+} from './node-api.js';
 
-interface SignOptions {
+export interface SignOptions {
   key: string;
   passphraseFile?: string;
   server: string;
   json?: boolean;
 }
 
-const signing = (command: Command, who = 'your key file') =>
+export const signing = (command: Command, who = 'your key file') =>
   command
     .option('--key <file>', who, ID_DEFAULTS.keyFile)
     .addOption(passphraseFileOption())
@@ -31,7 +39,7 @@ const signing = (command: Command, who = 'your key file') =>
     .addOption(jsonOption());
 
 /** Sign `type` with the key in `options`, submit it, and print `line` (or the JSON answer). */
-async function act(
+export async function act(
   io: CliIo,
   name: string,
   options: SignOptions,
@@ -56,15 +64,21 @@ export function custodyCommand(io: CliIo): Command {
         .description('place a work you own with a custodian: it cannot change hands until released')
         .argument('<asset>', "the work's asset id")
         .requiredOption('--custodian <did>', 'a did:key holding the custodian role (or the operator)')
+        .addOption(editionOption())
         .option('--note <text>', 'a note for the record'),
-    ).action((asset: string, options: SignOptions & { custodian: string; note?: string }) =>
+    ).action((asset: string, options: SignOptions & { custodian: string; edition?: number; note?: string }) =>
       act(
         io,
         'custody deposit',
         options,
         'custody.deposit',
-        { asset, custodian: options.custodian, ...(options.note ? { note: options.note } : {}) },
-        (index) => `Deposited ${asset} with ${shortDid(options.custodian)} (entry ${index})`,
+        {
+          ...itemFields(asset, options.edition),
+          custodian: options.custodian,
+          ...(options.note ? { note: options.note } : {}),
+        },
+        (index) =>
+          `Deposited ${itemLabel(asset, options.edition)} with ${shortDid(options.custodian)} (entry ${index})`,
       ),
     ),
   );
@@ -74,23 +88,29 @@ export function custodyCommand(io: CliIo): Command {
         .description('as its custodian, release a work: to its owner, or to a buyer who then owns it')
         .argument('<asset>', "the work's asset id")
         .requiredOption('--to <did>', 'the owner, or the buyer')
+        .addOption(editionOption())
         .option('--note <text>', 'a note for the record'),
       "the custodian's key file",
-    ).action((asset: string, options: SignOptions & { to: string; note?: string }) =>
+    ).action((asset: string, options: SignOptions & { to: string; edition?: number; note?: string }) =>
       act(
         io,
         'custody release',
         options,
         'custody.release',
-        { asset, to: options.to, ...(options.note ? { note: options.note } : {}) },
-        (index) => `Released ${asset} to ${shortDid(options.to)} (entry ${index})`,
+        {
+          ...itemFields(asset, options.edition),
+          to: options.to,
+          ...(options.note ? { note: options.note } : {}),
+        },
+        (index) =>
+          `Released ${itemLabel(asset, options.edition)} to ${shortDid(options.to)} (entry ${index})`,
       ),
     ),
   );
   return command;
 }
 
-function amount(value: string): string {
+export function amount(value: string): string {
   if (!/^(0|[1-9][0-9]{0,15})(\.[0-9]{1,2})?$/.test(value))
     throw new InvalidArgumentError(`${value} is not an amount in CNY such as 125000.00`);
   return value;

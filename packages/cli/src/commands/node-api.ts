@@ -8,13 +8,14 @@ import {
   CinnabarApiError,
   CinnabarClient,
   type JsonObject,
+  MAX_EDITIONS,
   parseCheckpoint,
   parseNote,
   signTransaction,
   type TxAccepted,
 } from '@cinnabar/core';
 import { NODE_DEFAULTS } from '@cinnabar/node';
-import { Option } from 'commander';
+import { InvalidArgumentError, Option } from 'commander';
 import type { CliIo } from '../program.js';
 
 export const NODE_API_DEFAULTS = {
@@ -214,4 +215,25 @@ function toResponse(response: IncomingMessage): Response {
     statusText: response.statusMessage ?? '',
     headers,
   });
+}
+
+/** --edition N: act on one numbered edition of the work rather than the work itself. */
+export const editionOption = () =>
+  new Option('--edition <n>', 'an edition of the work (its number), not the work itself').argParser(
+    (value) => {
+      const n = Number(value);
+      if (!/^[1-9][0-9]{0,4}$/.test(value) || n > MAX_EDITIONS)
+        throw new InvalidArgumentError(`${value} is not an edition number from 1 to ${MAX_EDITIONS}`);
+      return n;
+    },
+  );
+
+/** The body fields that name an item: the work, and the edition if one is named. */
+export function itemFields(asset: string, edition: number | undefined): { asset: string; edition?: number } {
+  return edition === undefined ? { asset } : { asset, edition };
+}
+
+/** "edition 3 of <asset>" or "<asset>", for messages. */
+export function itemLabel(asset: string, edition: number | undefined): string {
+  return edition === undefined ? asset : `edition ${edition} of ${asset}`;
 }

@@ -1,11 +1,22 @@
-import { type AssetView, CinnabarApiError } from '@cinnabar/core';
+import { CinnabarApiError, type Holding } from '@cinnabar/core';
 import { Command } from 'commander';
 import { type CliIo, jsonOption } from '../program.js';
 import { ID_DEFAULTS, loadKeyFile, passphraseFileOption } from './id.js';
-import { clientFor, describeApiError, printable, serverOption, shortDid, signAndSubmit } from './node-api.js';
+import {
+  clientFor,
+  describeApiError,
+  editionOption,
+  itemFields,
+  itemLabel,
+  printable,
+  serverOption,
+  shortDid,
+  signAndSubmit,
+} from './node-api.js';
 
 interface TransferOptions {
   to: string;
+  edition?: number;
   note?: string;
   key: string;
   passphraseFile?: string;
@@ -15,6 +26,7 @@ interface TransferOptions {
 
 interface AcceptOptions {
   transfer?: string;
+  edition?: number;
   key: string;
   passphraseFile?: string;
   server: string;
@@ -34,6 +46,7 @@ export function transferCommand(io: CliIo): Command {
     .description('give an asset you own to another registered identity')
     .argument('<asset>', "the asset's id")
     .requiredOption('--to <did>', "the recipient's did:key")
+    .addOption(editionOption())
     .option('--note <text>', 'a note for the record (one line)')
     .option('--key <file>', 'your key file', ID_DEFAULTS.keyFile)
     .addOption(passphraseFileOption())
@@ -42,19 +55,31 @@ export function transferCommand(io: CliIo): Command {
     .addHelpText('after', TRANSFER_HELP)
     .action(async (asset: string, options: TransferOptions) => {
       const key = await loadKeyFile(options.key, options.passphraseFile);
-      const body = { asset, to: options.to, ...(options.note === undefined ? {} : { note: options.note }) };
+      const body = {
+        ...itemFields(asset, options.edition),
+        to: options.to,
+        ...(options.note === undefined ? {} : { note: options.note }),
+      };
+      const label = itemLabel(asset, options.edition);
       await signAndSubmit(io, 'transfer', options, key, 'asset.transfer', body, async (accepted) => {
         if (options.json) return io.out(JSON.stringify(accepted));
-        const view = await clientFor(options.server).asset(asset);
+        const client = clientFor(options.server);
+        const view = await (options.edition === undefined
+          ? client.asset(asset)
+          : client.edition(asset, options.edition));
         const pending = view?.pendingTransfer?.offer.txId === accepted.txId;
         if (pending) {
           io.out(
             printable(
-              `Offered ${asset} to ${shortDid(options.to)} (entry ${accepted.index}); it is theirs once they accept it:`,
+              `Offered ${label} to ${shortDid(options.to)} (entry ${accepted.index}); it is theirs once they accept it:`,
             ),
           );
-          io.out(printable(`  cinnabar accept ${asset}`));
-        } else io.out(printable(`Transferred ${asset} to ${shortDid(options.to)} (entry ${accepted.index})`));
+          io.out(
+            printable(
+              `  cinnabar accept ${asset}${options.edition === undefined ? '' : ` --edition ${options.edition}`}`,
+            ),
+          );
+        } else io.out(printable(`Transferred ${label} to ${shortDid(options.to)} (entry ${accepted.index})`));
         io.out(accepted.txId);
       });
     });
@@ -66,6 +91,7 @@ export function acceptCommand(io: CliIo): Command {
     .description('accept an asset offered to you (where the policy asks for acceptance)')
     .argument('<asset>', "the asset's id")
     .option('--transfer <txid>', "the offer's transaction id (default: the asset's pending offer)")
+    .addOption(editionOption())
     .option('--key <file>', 'your key file', ID_DEFAULTS.keyFile)
     .addOption(passphraseFileOption())
     .addOption(serverOption())
@@ -73,10 +99,14 @@ export function acceptCommand(io: CliIo): Command {
     .action(async (asset: string, options: AcceptOptions) => {
       const key = await loadKeyFile(options.key, options.passphraseFile);
       let transfer = options.transfer;
+      const label = itemLabel(asset, options.edition);
       if (transfer === undefined) {
-        let view: AssetView | undefined;
+        let view: Holding | undefined;
         try {
-          view = await clientFor(options.server).asset(asset);
+          const client = clientFor(options.server);
+          view = await (options.edition === undefined
+            ? client.asset(asset)
+            : client.edition(asset, options.edition));
         } catch (error) {
           if (error instanceof CinnabarApiError && error.status >= 400 && error.status < 500) {
             io.err(printable(`cinnabar accept: ${describeApiError(error, options.server)}`));
@@ -89,16 +119,17 @@ export function acceptCommand(io: CliIo): Command {
         if (transfer === undefined) {
           io.err(
             printable(
-              `cinnabar accept: ${view ? `asset ${asset} has no pending transfer` : `there is no asset ${asset}`}`,
+              `cinnabar accept: ${view ? `${label} has no pending transfer` : `there is no ${options.edition === undefined ? 'asset' : 'edition'} ${label}`}`,
             ),
           );
           io.exitCode = 1;
           return;
         }
       }
-      await signAndSubmit(io, 'accept', options, key, 'asset.accept', { asset, transfer }, (accepted) => {
+      const body = { ...itemFields(asset, options.edition), transfer };
+      await signAndSubmit(io, 'accept', options, key, 'asset.accept', body, (accepted) => {
         if (options.json) return io.out(JSON.stringify(accepted));
-        io.out(printable(`Accepted ${asset}: it is yours (entry ${accepted.index})`));
+        io.out(printable(`Accepted ${label}: it is yours (entry ${accepted.index})`));
         io.out(accepted.txId);
       });
     });

@@ -3,13 +3,17 @@ import { open, stat } from 'node:fs/promises';
 import {
   createCidHasher,
   MAX_RECEIPT_SIZE,
+  parseJsonStrict,
   parseReceipt,
   RECEIPT_CHECKS,
   type Receipt,
   type ReceiptFacts,
   type ReceiptVerification,
+  type RightsCredential,
+  type RightsVerification,
   verifierFromKey,
   verifyReceipt,
+  verifyRightsCredential,
 } from '@cinnabar/core';
 import { Command } from 'commander';
 import { type CliIo, jsonOption } from '../program.js';
@@ -107,7 +111,11 @@ export function verifyCommand(io: CliIo): Command {
       "verify a transaction receipt offline: the transaction, its signature, its inclusion in the log and the log's signed checkpoint, and that FILE is the registered file",
     )
     .argument('[file]', 'the registered file (streamed; its CID and size must match the registration)')
-    .requiredOption('--receipt <file>', 'the receipt (JSON) the node returned for the transaction')
+    .option('--receipt <file>', 'the receipt (JSON) the node returned for the transaction')
+    .option(
+      '--credential <file>',
+      'a rights certificate (the JSON credential from cinnabar certificate) instead of a receipt',
+    )
     .option(
       '--vkey <vkey>',
       "the log verifier key (name+id+key), or a file holding it, to pin; without it the receipt's own key is used and nothing says which log signed",
@@ -115,6 +123,12 @@ export function verifyCommand(io: CliIo): Command {
     .addOption(jsonOption())
     .addHelpText('after', VERIFY_HELP)
     .action(async (path: string | undefined, options: VerifyOptions) => {
+      if ((options.receipt === undefined) === (options.credential === undefined)) {
+        io.err('cinnabar verify: give --receipt FILE, or --credential FILE');
+        io.exitCode = 2;
+        return;
+      }
+      if (options.credential !== undefined) return verifyCredentialFile(io, options.credential, options);
       let result: ReceiptVerification;
       try {
         result = await verify(path, options);
@@ -131,14 +145,15 @@ export function verifyCommand(io: CliIo): Command {
 }
 
 interface VerifyOptions {
-  receipt: string;
+  receipt?: string;
+  credential?: string;
   vkey?: string;
   json?: boolean;
 }
 
 /** Reads the arguments (UsageError if they cannot be read) and verifies; FILE is hashed only for a parsed receipt. */
 async function verify(path: string | undefined, options: VerifyOptions): Promise<ReceiptVerification> {
-  const bytes = await readReceiptFile(options.receipt);
+  const bytes = await readReceiptFile(options.receipt!);
   const vkey = options.vkey === undefined ? undefined : await pinnedVkey(options.vkey);
   if (path !== undefined) await checkFile(path);
   let receipt: Receipt;
@@ -152,6 +167,48 @@ async function verify(path: string | undefined, options: VerifyOptions): Promise
     ...(vkey === undefined ? {} : { vkey }),
     ...(file === undefined ? {} : { file }),
   });
+}
+
+/** `cinnabar verify --credential FILE`: a rights certificate, checked offline. */
+async function verifyCredentialFile(io: CliIo, path: string, options: VerifyOptions): Promise<void> {
+  let result: RightsVerification | undefined;
+  let credential: unknown;
+  try {
+    const bytes = await readReceiptFile(path);
+    const vkey = options.vkey === undefined ? undefined : await pinnedVkey(options.vkey);
+    try {
+      credential = parseJsonStrict(bytes, { maxBytes: MAX_RECEIPT_SIZE, maxDepth: 12 });
+    } catch (error) {
+      credential = undefined;
+      result = {
+        ok: false,
+        checks: [{ name: 'credential', ok: false, detail: reason(error) }],
+        failed: 'credential',
+      };
+    }
+    result ??= verifyRightsCredential(credential, vkey === undefined ? {} : { vkey });
+  } catch (error) {
+    if (!(error instanceof UsageError)) throw error;
+    io.err(`cinnabar verify: ${error.message.replace('the receipt', 'the credential')}`);
+    io.exitCode = 2;
+    return;
+  }
+  if (options.json) io.out(JSON.stringify(result));
+  else {
+    for (const check of result.checks)
+      io.out(printable(`${check.ok ? 'ok    ' : 'FAILED'}  ${check.name.padEnd(10)}  ${check.detail}`));
+    if (result.ok) {
+      const subject = (credential as RightsCredential).credentialSubject;
+      const what = subject.licence
+        ? `licensee of ${subject.asset.id} (licence ${subject.licence.id})`
+        : subject.edition
+          ? `holder of edition ${subject.edition.number} of ${subject.edition.supply} of ${subject.asset.id}`
+          : `owner of ${subject.asset.id}`;
+      io.out('');
+      io.out(printable(`verified: ${subject.id} became the ${what}, ${JSON.stringify(subject.asset.title)}`));
+    } else io.err(printable(`FAILED at the ${result.failed} check: ${result.checks.at(-1)!.detail}`));
+  }
+  if (!result.ok) io.exitCode = 1;
 }
 
 /** The result for a receipt that does not even parse: its receipt check failed, nothing else ran. */
