@@ -716,15 +716,9 @@ export function applyTransaction(
     case 'asset.transfer': {
       const body = tx.body as AssetTransfer;
       const market = ledger.policy.market ?? DEFAULT_MARKET_POLICY;
-      const item = loadItem(state, body.asset, body.edition);
+      const item = ownedItem(state, body, tx.actor, 'asset.transfer.owner', 'transfers');
       if (!item.ok) return item;
       const held = item.record;
-      if (held.owner !== tx.actor)
-        return reject(
-          'not_owner',
-          'asset.transfer.owner',
-          `only the owner, ${held.owner}, transfers ${item.label}`,
-        );
       const locked = lockRefusal(item);
       if (locked) return locked;
       const recipient = state.get(identityKey(body.to), 'identity');
@@ -837,15 +831,9 @@ export function applyTransaction(
 
     case 'listing.create': {
       const body = tx.body as ListingCreate;
-      const item = loadItem(state, body.asset, body.edition);
+      const item = ownedItem(state, body, tx.actor, 'listing.create.owner', 'sells');
       if (!item.ok) return item;
       const held = item.record;
-      if (held.owner !== tx.actor)
-        return reject(
-          'not_owner',
-          'listing.create.owner',
-          `only the owner, ${held.owner}, sells ${item.label}`,
-        );
       if (held.listing)
         return reject(
           'already_listed',
@@ -1120,15 +1108,9 @@ export function applyTransaction(
 
     case 'custody.deposit': {
       const body = tx.body as CustodyDeposit;
-      const item = loadItem(state, body.asset, body.edition);
+      const item = ownedItem(state, body, tx.actor, 'custody.deposit.owner', 'deposits');
       if (!item.ok) return item;
       const held = item.record;
-      if (held.owner !== tx.actor)
-        return reject(
-          'not_owner',
-          'custody.deposit.owner',
-          `only the owner, ${held.owner}, deposits ${item.label}`,
-        );
       if (held.custody)
         return reject(
           'in_custody',
@@ -1374,6 +1356,20 @@ function loadItem(state: Scratch, asset: string, edition: number | undefined): I
     issuer: record.issuer,
     firstHeld: record.issued,
   };
+}
+
+/** The item the body names, if the actor owns it; `verb` says what only the owner does, for the refusal. */
+function ownedItem(
+  state: Scratch,
+  body: { asset: string; edition?: number },
+  actor: string,
+  rule: string,
+  verb: string,
+): Item | Rejection {
+  const item = loadItem(state, body.asset, body.edition);
+  if (item.ok && item.record.owner !== actor)
+    return reject('not_owner', rule, `only the owner, ${item.record.owner}, ${verb} ${item.label}`);
+  return item;
 }
 
 /** Why the item cannot be given away now (held by a custodian, or listed), if it cannot. */
