@@ -1,6 +1,10 @@
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { test } from 'node:test';
+import { CinnabarClient, MemoryLedger } from '@cinnabar/core';
 import { type Document, Logger, NodeIO } from '@gltf-transform/core';
 import {
   ALL_RIGHTS_RESERVED,
@@ -8,15 +12,18 @@ import {
   type DemoIdentity,
   type DemoWork,
   demoCollection,
+  demoIdentities,
 } from '../src/demo/catalogue.js';
 import { DEMO_IMAGE_SIZE } from '../src/demo/images.js';
 import { DEMO_GENERATOR } from '../src/demo/sculptures.js';
+import { seedDemo, startNode } from '../src/index.js';
 import {
   hammingDistance,
   inspectMedia,
   type MediaInspection,
   PHASH_NEAR_DUPLICATE_DISTANCE,
 } from '../src/media/inspect.js';
+import { storedStateDigest } from './support/ledger-fixture.js';
 
 const GLB = 'model/gltf-binary';
 const PNG = 'image/png';
@@ -241,4 +248,43 @@ test('the collection is generated quickly', async () => {
   // CPU; the bound leaves room for a loaded CI machine.
   const { milliseconds } = await generated();
   assert.ok(milliseconds < 15_000, `generation took ${milliseconds.toFixed(0)} ms`);
+});
+
+test('seeding a new node: the works, and editions, a sale, a licence and a gift on the record; once only', async () => {
+  const dir = await mkdtemp(join(tmpdir(), 'cinnabar-demo-seed-'));
+  const node = await startNode({ dataDir: join(dir, 'data'), port: 0, origin: 'demo.test/log' });
+  try {
+    const result = await seedDemo(node.app, node.operatorKey);
+    assert.deepEqual(result, { seeded: true, identities: demoIdentities().length, assets: 12 });
+    const client = new CinnabarClient({ baseUrl: node.url });
+    const page = await client.assets({ limit: 100 });
+    assert.equal(page.items.length, 12);
+    const withEditions = page.items.filter((a) => a.editions);
+    assert.equal(withEditions.length, 1);
+    const work = withEditions[0]!;
+    assert.equal(work.editions?.supply, 20);
+    const sales = (await client.assetSales(work.id))!.sales;
+    assert.equal(sales.length, 1);
+    assert.equal((await client.edition(work.id, 1))?.owner, sales[0]!.buyer);
+    assert.deepEqual(sales[0]!.split.platform, { did: node.operator, amount: '2.20', basisPoints: 250 });
+    const listings = (await client.assetListings(work.id))!.listings;
+    assert.deepEqual(listings.map((l) => l.status).sort(), ['open', 'sold']);
+    const licensed = await Promise.all(
+      page.items.map(async (a) => (await client.assetLicences(a.id))!.licences),
+    );
+    assert.equal(licensed.flat().length, 1);
+    assert.equal(page.items.filter((a) => a.owner !== a.registrant).length, 1);
+    // A second start seeds nothing.
+    assert.deepEqual(await seedDemo(node.app, node.operatorKey), { seeded: false, identities: 0, assets: 0 });
+    // And the state is what a replay of the log gives.
+    const size = await node.storage.countEntries();
+    const replay = new MemoryLedger();
+    (await node.storage.readEntries(0, size)).forEach((entry, index) => {
+      assert.equal(replay.apply(entry, index).ok, true, `entry ${index} of the demo takes effect`);
+    });
+    assert.equal(await storedStateDigest(node.storage), replay.digest());
+  } finally {
+    await node.close();
+    await rm(dir, { recursive: true, force: true });
+  }
 });

@@ -4,11 +4,14 @@ import {
   cidFromBytes,
   didKeyFromPublicKey,
   encodeTransaction,
+  hexEncode,
   issueRealNameCredential,
   issueRoleCredential,
   type JsonObject,
+  sha256,
   signTransaction,
   signUploadAuthorization,
+  utf8Encode,
 } from '@cinnabar/core';
 import { ed25519 } from '@noble/curves/ed25519.js';
 import type { FastifyInstance } from 'fastify';
@@ -62,7 +65,7 @@ export async function seedDemo(
       payload: Buffer.from(entry),
     });
     if (res.statusCode !== 201) throw new Error(`demo transaction refused: ${res.body}`);
-    return res.json() as { subject: { asset?: string } };
+    return res.json() as { txId: string; subject: { asset?: string } };
   };
 
   const { identities, works } = await demoCollection();
@@ -92,6 +95,7 @@ export async function seedDemo(
   });
   await post(op.sign('credential.issue', { credential: realName.credential as unknown as JsonObject }));
 
+  const assets: string[] = [];
   for (const work of works) {
     const signer = signers[work.creatorIndex]!;
     const cid = cidFromBytes(work.bytes);
@@ -122,7 +126,48 @@ export async function seedDemo(
       licence: work.licence,
       grade: work.grade,
     };
-    await post(signer.sign('asset.register', body as unknown as JsonObject));
+    assets.push((await post(signer.sign('asset.register', body as unknown as JsonObject))).subject.asset!);
   }
+
+  // Circulation: the first work in 20 numbered editions, two listed and one sold (with its split on
+  // the record); the second work licensed for display; the third given to another identity.
+  const [first, second, third] = works;
+  const issuer = signers[first!.creatorIndex]!;
+  const buyer = signers.find((s) => s !== issuer)!;
+  await post(issuer.sign('edition.issue', { asset: assets[0]!, supply: 20 }));
+  const listings: string[] = [];
+  for (const edition of [1, 2])
+    listings.push(
+      (await post(issuer.sign('listing.create', { asset: assets[0]!, edition, price: '88.00' }))).txId,
+    );
+  await post(
+    issuer.sign('sale.settle', {
+      asset: assets[0]!,
+      edition: 1,
+      listing: listings[0]!,
+      buyer: buyer.did,
+      price: '88.00',
+      paymentHash: hexEncode(randomBytes(32)),
+    }),
+  );
+  const licensor = signers[second!.creatorIndex]!;
+  await post(
+    licensor.sign('licence.grant', {
+      asset: assets[1]!,
+      licensee: signers.find((s) => s !== licensor)!.did,
+      terms: {
+        uses: ['display'],
+        territory: 'worldwide',
+        start: now.slice(0, 10),
+        exclusive: false,
+        sublicensable: false,
+        attribution: `${second!.creators[0]!.name}, ${second!.title}`,
+        royaltyBasisPoints: 0,
+        legalTextHash: hexEncode(sha256(utf8Encode('Demo licence: display only, with attribution.'))),
+      },
+    }),
+  );
+  const giver = signers[third!.creatorIndex]!;
+  await post(giver.sign('asset.transfer', { asset: assets[2]!, to: signers.find((s) => s !== giver)!.did }));
   return { seeded: true, identities: identities.length, assets: works.length };
 }
