@@ -1,0 +1,108 @@
+// A data directory or database written by schema version 2 (no party column, licences without
+// their owner and party columns filled) upgrades in place to version 3 when a node starts on it:
+// the column is added, the licences before it are indexed by licensee and grantor, and the state
+// is unchanged. On SQLite and PostgreSQL.
+import assert from 'node:assert/strict';
+import { join } from 'node:path';
+import { describe, test } from 'node:test';
+import { MemoryLedger, utf8Encode } from '@cinnabar/core';
+import Database from 'better-sqlite3';
+import pg from 'pg';
+import { type RunningNode, startNode } from '../src/index.js';
+import { SQLITE_FILE } from '../src/storage/open-storage.js';
+import { BACKENDS, type BackendFixture, createBackend } from './support/backends.js';
+import { LedgerClient, storedStateDigest, TestActor } from './support/ledger-fixture.js';
+
+/** Turn a version 3 store back into what version 2 wrote. */
+async function downgradeToVersion2(fixture: BackendFixture): Promise<void> {
+  if (fixture.name === 'sqlite') {
+    const db = new Database(join(fixture.dataDir, SQLITE_FILE));
+    db.exec(`
+      DROP INDEX ledger_state_party;
+      ALTER TABLE ledger_state DROP COLUMN party;
+      UPDATE ledger_state SET owner = NULL WHERE kind = 'licence';
+      UPDATE meta SET value = '2' WHERE key = 'schema_version';
+    `);
+    db.close();
+    return;
+  }
+  const client = new pg.Client({ connectionString: fixture.databaseUrl });
+  await client.connect();
+  await client.query(`
+    DROP INDEX cinnabar_state_party;
+    ALTER TABLE cinnabar_state DROP COLUMN party;
+    UPDATE cinnabar_state SET owner = NULL WHERE kind = 'licence';
+    UPDATE cinnabar_meta SET value = '2' WHERE key = 'schema_version';
+  `);
+  await client.end();
+}
+
+async function replayDigest(node: RunningNode): Promise<string> {
+  const size = await node.storage.countEntries();
+  const replay = new MemoryLedger();
+  (await node.storage.readEntries(0, size)).forEach((entry, index) => {
+    replay.apply(entry, index);
+  });
+  return replay.digest();
+}
+
+for (const backend of BACKENDS) {
+  describe(`schema upgrade on ${backend}`, () => {
+    test('version 2 upgrades to 3: licences found by licensee and grantor, the state unchanged', async () => {
+      const fixture = await createBackend(backend);
+      const start = () =>
+        startNode({
+          dataDir: fixture.dataDir,
+          databaseUrl: fixture.databaseUrl,
+          port: 0,
+          origin: `upgrade.test/${backend}`,
+        });
+      const ann = new TestActor('ann');
+      const bob = new TestActor('bob');
+      let node = await start();
+      let licence: string;
+      try {
+        const client = new LedgerClient(node);
+        await client.accept(ann, 'identity.register', { kind: 'person', name: 'Ann' });
+        await client.accept(bob, 'identity.register', { kind: 'person', name: 'Bob' });
+        const asset = (await client.register(ann, utf8Encode('a work from before the upgrade'))).subject
+          .asset!;
+        licence = (
+          await client.accept(ann, 'licence.grant', {
+            asset,
+            licensee: bob.did,
+            terms: {
+              uses: ['display'],
+              territory: 'worldwide',
+              start: '2026-01-01',
+              exclusive: false,
+              sublicensable: false,
+              royaltyBasisPoints: 0,
+              legalTextHash: 'ab'.repeat(32),
+            },
+          })
+        ).txId;
+      } finally {
+        await node.close();
+      }
+      await downgradeToVersion2(fixture);
+
+      node = await start();
+      try {
+        const client = new LedgerClient(node);
+        const held = await client.getJson<{ items: { id: string }[] }>(`/v1/identities/${bob.did}/licences`);
+        const granted = await client.getJson<{ items: { id: string }[] }>(
+          `/v1/identities/${ann.did}/licences?as=grantor`,
+        );
+        assert.deepEqual(
+          [held.items.map((l) => l.id), granted.items.map((l) => l.id)],
+          [[licence], [licence]],
+        );
+        assert.equal(await storedStateDigest(node.storage), await replayDigest(node));
+      } finally {
+        await node.close();
+        await fixture.cleanup();
+      }
+    });
+  });
+}
