@@ -115,10 +115,24 @@ try {
         'circulation',
         await transferHttp({
           backend,
+          kind: 'transfer',
           ...(databaseUrl ? { databaseUrl } : {}),
           pairs: 64,
           seconds,
           expectedPerSecond: 4000,
+        }),
+      );
+      // Sales between the same pairs: a listing and its settlement (with the royalty split) each.
+      const salesUrl = await databaseFor(backend);
+      record(
+        'sales',
+        await transferHttp({
+          backend,
+          kind: 'sale',
+          ...(salesUrl ? { databaseUrl: salesUrl } : {}),
+          pairs: 64,
+          seconds,
+          expectedPerSecond: 2000,
         }),
       );
       // The conflict test as a burst: 1,000 requests at once in 500 conflicting pairs.

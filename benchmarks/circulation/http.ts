@@ -1,10 +1,13 @@
 // Transfers over HTTP: 64 pairs of identities, each pair passing one work back and forth
 // (asset.transfer, open-market policy, no acceptance needed), one autocannon connection per pair,
 // every transfer pre-signed, durable and answered with its receipt.
+// Sales: the same pairs selling the work to each other: the holder lists it (listing.create), then
+// settles the sale (sale.settle, with the royalty split on every resale); a listing's id is its
+// entry's hash, so the whole chain is signed up front too. A sale is counted per settlement.
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { parseReceipt, verifyReceipt } from '@cinnabar/core';
+import { parseReceipt, transactionId, verifyReceipt } from '@cinnabar/core';
 import { loadDataDir } from '@cinnabar/node';
 import { NodeProcess } from '../../packages/cli/test/support/node-process.js';
 import { postQueues, postTransaction } from '../http-queues.js';
@@ -17,6 +20,8 @@ import {
 
 export interface TransferOptions {
   backend: 'sqlite' | 'postgres';
+  /** transfer: asset.transfer back and forth; sale: listing.create then sale.settle, back and forth. */
+  kind: 'transfer' | 'sale';
   databaseUrl?: string;
   /** Pairs, each on its own connection. */
   pairs: number;
@@ -27,11 +32,15 @@ export interface TransferOptions {
 
 export interface TransferResult {
   mode: 'http';
+  kind: 'transfer' | 'sale';
   backend: string;
   pairs: number;
   seconds: number;
+  /** Transfers, or sales settled. */
   transfers: number;
   perSecond: number;
+  /** Transactions accepted (a sale is two: its listing and its settlement). */
+  transactions: number;
   latencyMs: { p50: number; p99: number; max: number };
   errors: Record<string, number>;
   exhausted: boolean;
@@ -58,8 +67,18 @@ export async function transferHttp(options: TransferOptions): Promise<TransferRe
     const transfers = assets.map((asset, i) =>
       Array.from({ length: perPair }, (_, k) => {
         const [from, to] = k % 2 === 0 ? [givers[i]!, takers[i]!] : [takers[i]!, givers[i]!];
-        return from.sign('asset.transfer', { asset, to: to.did }, time);
-      }),
+        if (options.kind === 'transfer') return [from.sign('asset.transfer', { asset, to: to.did }, time)];
+        const price = `${100 + (k % 900)}.00`;
+        const listing = from.sign('listing.create', { asset, price }, time);
+        const body = {
+          asset,
+          listing: transactionId(listing),
+          buyer: to.did,
+          price,
+          paymentHash: transactionId(listing),
+        };
+        return [listing, from.sign('sale.settle', body, time)];
+      }).flat(),
     );
     const run = await postQueues(node, transfers, options.seconds);
     if (run.lastBody) {
@@ -68,13 +87,16 @@ export async function transferHttp(options: TransferOptions): Promise<TransferRe
       const verdict = verifyReceipt(parseReceipt(JSON.stringify(receipt)), { vkey });
       if (!verdict.ok) throw new Error(`a receipt does not verify: ${JSON.stringify(verdict)}`);
     }
+    const perItem = options.kind === 'transfer' ? 1 : 2;
     return {
       mode: 'http',
+      kind: options.kind,
       backend: options.backend,
       pairs: options.pairs,
       seconds: run.seconds,
-      transfers: run.accepted,
-      perSecond: run.accepted / run.seconds,
+      transfers: Math.floor(run.accepted / perItem),
+      perSecond: Math.floor(run.accepted / perItem) / run.seconds,
+      transactions: run.accepted,
       latencyMs: run.latencyMs,
       errors: run.errors,
       exhausted: run.exhausted,
