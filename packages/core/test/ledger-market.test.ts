@@ -398,6 +398,73 @@ describe('sales under cn-collectibles', () => {
   });
 });
 
+describe('sales: conflicting transactions in any order', () => {
+  test('property: a sale, its cancellation and a second sale of one listing, interleaved: one takes effect, the first logged', () => {
+    // Each pair's edition is listed while in its own custodian's hands. The custodian settles it for
+    // buyer A, the seller cancels the listing, and the custodian settles it again for buyer B (the
+    // custodian's next sequence number): whichever of the first two is logged first wins; the
+    // second sale never does (the listing is closed, or it skipped a sequence number).
+    const PAIRS = 3;
+    fc.assert(
+      fc.property(fc.array(fc.nat(), { minLength: PAIRS * 3, maxLength: PAIRS * 3 }), (keys) => {
+        const { ledger, operator, bob, cat } = world();
+        const entries = Array.from({ length: PAIRS }, (_, i) => {
+          const keeper = ledger.actor(`keeper-${i}`);
+          ledger.accept(keeper, 'identity.register', { kind: 'organization', name: keeper.label });
+          ledger.accept(operator, 'credential.issue', {
+            credential: operator.roleCredential(keeper, 'custodian', `keeper-${i}`),
+          });
+          const seller = ledger.actor(`seller-${i}`);
+          ledger.accept(seller, 'identity.register', { kind: 'person', name: seller.label });
+          const asset = ledger.accept(seller, 'asset.register', assetBody(`sold ${i}`)).txId;
+          ledger.accept(seller, 'edition.issue', { asset, supply: 1 });
+          ledger.accept(seller, 'custody.deposit', { asset, edition: 1, custodian: keeper.did });
+          const listing = ledger.accept(seller, 'listing.create', { asset, edition: 1, price: '5' }).txId;
+          const sale = (buyer: Actor, n: number) =>
+            keeper.sign(
+              'sale.settle',
+              { asset, edition: 1, listing, buyer: buyer.did, price: '5', paymentHash: PAYMENT },
+              { seq: keeper.seq + n },
+            );
+          return [
+            { pair: i, asset, kind: 'sale-a', entry: sale(bob, 1) },
+            {
+              pair: i,
+              asset,
+              kind: 'cancel',
+              entry: seller.sign('listing.cancel', { asset, edition: 1, listing }),
+            },
+            { pair: i, asset, kind: 'sale-b', entry: sale(cat, 2) },
+          ] as const;
+        }).flat();
+        const order = entries
+          .map((e, i) => ({ e, key: keys[i]! * entries.length + i }))
+          .sort((a, b) => a.key - b.key);
+        const winner = new Map<number, string>();
+        for (const { e } of order) {
+          const digest = ledger.digest();
+          const outcome = ledger.append(e.entry);
+          if (e.kind !== 'sale-b' && !winner.has(e.pair)) {
+            assert.ok(outcome.ok, `the first of pair ${e.pair} (${e.kind}) was refused`);
+            winner.set(e.pair, e.kind);
+          } else {
+            assert.ok(!outcome.ok, `pair ${e.pair}: ${e.kind} took effect after ${winner.get(e.pair)}`);
+            assert.ok(['listing_closed', 'bad_sequence'].includes(outcome.code), outcome.code);
+            assert.equal(ledger.digest(), digest);
+          }
+        }
+        for (let i = 0; i < PAIRS; i++) {
+          const { asset } = entries[i * 3]!;
+          const held = edition(ledger, asset, 1);
+          if (winner.get(i) === 'sale-a') assert.deepEqual([held.owner, held.custody], [bob.did, undefined]);
+          else assert.deepEqual([held.owner, held.listing], [ledger.actor(`seller-${i}`).did, undefined]);
+        }
+      }),
+      { numRuns: 25 },
+    );
+  });
+});
+
 describe('the price split', () => {
   test('property: the shares are the rounded-down basis points and add up to the price exactly', () => {
     const did = (n: number) => `did:key:z${n}`;
