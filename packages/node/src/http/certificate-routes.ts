@@ -177,7 +177,8 @@ export async function certificateRoutes(
     const content = printedContent(credential, {
       holderName: holderRecord?.name ?? holder,
       issuerName: ledgerRecord?.name ?? credential.issuer,
-      verifyUrl: new URL(`/v1/assets/${id}/history`, `${request.protocol}://${request.host}`).href,
+      verifyUrl: new URL(`/v1/assets/${id}/history`, `${request.protocol}://${printableHost(request.host)}`)
+        .href,
     });
     const name = `certificate-${id.slice(0, 12)}-${subject.right}`;
     if (format === 'pdf')
@@ -190,6 +191,16 @@ export async function certificateRoutes(
       .header('content-disposition', `attachment; filename="${name}.png"`)
       .send(Buffer.from(renderCertificatePng(content)));
   });
+}
+
+/**
+ * The Host the request named, if it is a plain host[:port]; else localhost. The QR code points at
+ * the node the holder asked, and a forged Host header must not smuggle anything else into it.
+ */
+function printableHost(host: string): string {
+  return /^[A-Za-z0-9.-]{1,253}(:[0-9]{1,5})?$|^\[[0-9A-Fa-f:.]{2,45}\](:[0-9]{1,5})?$/.test(host)
+    ? host
+    : 'localhost';
 }
 
 /** What the printed certificate shows, from the credential it prints. */
