@@ -24,7 +24,11 @@ export type CoreErrorCode =
   | 'wrong_passphrase'
   | 'malformed_transaction'
   | 'malformed_receipt'
-  | 'malformed_upload_authorization';
+  | 'malformed_upload_authorization'
+  | 'invalid_coordinate'
+  | 'invalid_grid_code'
+  | 'grid_polar_cap'
+  | 'grid_cover_too_large';
 
 /** The one error class of core: a stable `code` and a message saying exactly what is wrong. */
 export class CinnabarError extends Error {
