@@ -13,6 +13,7 @@ export * from './errors.js';
 export * from './grid/angle.js';
 export * from './grid/beidou-2d.js';
 export * from './grid/beidou-3d.js';
+export * from './grid/place.js';
 export * from './hash.js';
 export * from './jcs.js';
 export * from './key-file.js';

@@ -13,6 +13,7 @@
 import { Value } from '@sinclair/typebox/value';
 import { parseCid } from '../cid.js';
 import { publicKeyFromDidKey, verificationMethodId } from '../did-key.js';
+import { placeProblem } from '../grid/place.js';
 import {
   decodeTransaction,
   type JsonObject,
@@ -384,6 +385,10 @@ function metadataProblem(metadata: AssetMetadata): string | undefined {
   // Dates of different precision compare by their common prefix: 2020 does not end before 2020-05.
   if (span?.end !== undefined && span.end < span.start && !span.start.startsWith(span.end))
     return 'timeSpan: end is before start';
+  if (metadata.place) {
+    const problem = placeProblem(metadata.place);
+    if (problem) return problem;
+  }
   for (const [i, creator] of metadata.creators.entries()) {
     if (creator.did?.startsWith('did:key:')) {
       const problem = didProblem(creator.did);

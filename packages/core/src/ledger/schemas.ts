@@ -79,14 +79,53 @@ export const AiLabelSchema = Type.Object(
   { additionalProperties: false, description: 'GB 45438-2025 implicit label fields' },
 );
 
+/** A Beidou grid location code (GB/T 39409-2020), 2D or 3D; the rules decode it strictly. */
+export const GridCodeSchema = Type.String({
+  pattern: '^[NS][0-9]{2,3}[0-9A-Va-v][0-9A-Fa-f]{0,28}$',
+  maxLength: 32,
+});
+
+const LatitudeSchema = Type.Number({ minimum: -90, maximum: 90 });
+const LongitudeSchema = Type.Number({ minimum: -180, maximum: 180 });
+
+/** Most grid cells a place names, or covers at its level (a box). */
+export const MAX_PLACE_CELLS = 256;
+
+/**
+ * Where a work is, for a digital twin of a real place: exactly one of a grid code, a point, a box
+ * (at a level: the cells it covers are indexed), or a list of grid codes. A point or box is read
+ * as the decimals that print its numbers.
+ */
 export const PlaceSchema = Type.Object(
   {
-    /** A Beidou grid location code (GB/T 39409-2020); its full check comes with the grid module. */
-    grid: Type.String({ pattern: '^[NS][0-9]{2}[A-V][0-9A-Za-z]{0,29}$', maxLength: 32 }),
+    grid: Type.Optional(GridCodeSchema),
+    point: Type.Optional(
+      Type.Object(
+        {
+          lat: LatitudeSchema,
+          lng: LongitudeSchema,
+          /** Metres above the reference surface (a 3D place). */
+          height: Type.Optional(Type.Number({ minimum: -12_000, maximum: 1_000_000 })),
+        },
+        { additionalProperties: false },
+      ),
+    ),
+    box: Type.Optional(
+      Type.Object(
+        { south: LatitudeSchema, west: LongitudeSchema, north: LatitudeSchema, east: LongitudeSchema },
+        { additionalProperties: false },
+      ),
+    ),
+    cells: Type.Optional(
+      Type.Array(GridCodeSchema, { minItems: 1, maxItems: MAX_PLACE_CELLS, uniqueItems: true }),
+    ),
+    /** The grid level of a point or box (1 coarsest, 10 finest). */
+    level: Type.Optional(Type.Integer({ minimum: 1, maximum: 10 })),
     name: Type.Optional(Type.String({ minLength: 1, maxLength: 200, pattern: LINE })),
   },
   { additionalProperties: false },
 );
+export type Place = Static<typeof PlaceSchema>;
 
 export const TimeSpanSchema = Type.Object(
   { start: DateSchema, end: Type.Optional(DateSchema) },
