@@ -346,6 +346,15 @@ export const AssetListItemSchema = Type.Composite(
       possiblePriorWork: Type.Optional(
         Type.Array(PriorWorkSchema, { description: 'Only when the list was asked by cid' }),
       ),
+      revisionAt: Type.Optional(
+        Type.Object(
+          { revision: WholeNumber, metadata: AssetMetadataSchema },
+          {
+            description:
+              'Only when the list was asked with at: the revision valid on that day, and its metadata',
+          },
+        ),
+      ),
     }),
   ],
   { description: 'A registered asset' },

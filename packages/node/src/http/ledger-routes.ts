@@ -22,6 +22,7 @@ import { Type } from '@sinclair/typebox';
 import { Value } from '@sinclair/typebox/value';
 import type { FastifyInstance } from 'fastify';
 import type { LedgerReads } from '../storage/log-storage.js';
+import { searchPlaces } from './place-search.js';
 import { ProblemError } from './problems.js';
 
 export interface LedgerRoutesOptions {
@@ -50,6 +51,40 @@ export const AssetListQuery = Type.Object(
       }),
     ),
     cid: Type.Optional(Type.String({ maxLength: 100, description: 'The asset registered for these bytes' })),
+    cell: Type.Optional(
+      Type.String({
+        maxLength: 32,
+        pattern: '^[NSns][0-9A-Za-z]{0,31}$',
+        description: 'A Beidou grid code: assets whose places lie inside that cell',
+      }),
+    ),
+    bbox: Type.Optional(
+      Type.String({
+        maxLength: 120,
+        pattern: '^[-+0-9.eE]+(,[-+0-9.eE]+){3}$',
+        description: 'south,west,north,east in degrees: assets whose places meet the box',
+      }),
+    ),
+    near: Type.Optional(
+      Type.String({
+        maxLength: 80,
+        pattern: '^[-+0-9.eE]+,[-+0-9.eE]+$',
+        description: 'lat,lng in degrees: assets whose places come within `radius` metres of the point',
+      }),
+    ),
+    radius: Type.Optional(
+      Type.String({
+        pattern: '^[0-9]{1,7}(\\.[0-9]{1,3})?$',
+        description: 'Metres, with near (at most 1,000 km; default 1,000 m)',
+      }),
+    ),
+    at: Type.Optional(
+      Type.String({
+        pattern: '^[0-9]{4}-[0-9]{2}-[0-9]{2}(T[0-9:.]+(Z|[+-][0-9]{2}:[0-9]{2}))?$',
+        description:
+          "With cell, bbox or near: each asset's revision valid on that day (a rebuilt building's twin shows the version of the time), rather than its current one",
+      }),
+    ),
     cursor: Type.Optional(
       Type.String({ pattern: '^(0|[1-9][0-9]{0,15})$', description: 'nextCursor of the previous page' }),
     ),
@@ -213,6 +248,14 @@ export async function ledgerRoutes(app: FastifyInstance, options: LedgerRoutesOp
       const registration = await read<CidRecord>(cidKey(query.cid));
       const asset = registration && (await read<AssetRecord>(assetKey(registration.asset)));
       return { items: asset ? [await assetView(asset)] : [], nextCursor: null };
+    }
+    if ([query.cell, query.bbox, query.near, query.radius, query.at].some((v) => v !== undefined)) {
+      if (query.owner !== undefined || query.q !== undefined || query.media !== undefined)
+        throw new ProblemError(
+          'invalid_query',
+          'cell, bbox and near do not combine with owner, q or media yet',
+        );
+      return searchPlaces(ledger, query, limit);
     }
     const rows = await ledger.queryAssets({
       ...(query.owner === undefined ? {} : { owner: query.owner }),

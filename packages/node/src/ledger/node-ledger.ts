@@ -12,6 +12,7 @@ import type { BatchPlan, LedgerHook } from '../log/sequencer.js';
 import { PHASH_NEAR_DUPLICATE_DISTANCE } from '../media/inspect.js';
 import type { LedgerReads, MarkRow, MediaRow, StateRow } from '../storage/log-storage.js';
 import { MediaIndex } from './media-index.js';
+import { type PlaceRow, placeRows, type VersionRow } from './place-index.js';
 
 /** The fingerprints of an asset's bytes, from their inspection at upload. */
 export interface MediaFingerprint {
@@ -111,6 +112,8 @@ export class NodeLedger implements LedgerHook {
     const rows = new Map<string, StateRow>();
     const media: MediaRow[] = [];
     const marks: MarkRow[] = [];
+    const places: PlaceRow[] = [];
+    const versions: VersionRow[] = [];
     const pending = new MediaIndex(PHASH_NEAR_DUPLICATE_DISTANCE);
     const decisions: BatchPlan['decisions'] = [];
     let index = firstIndex;
@@ -130,6 +133,13 @@ export class NodeLedger implements LedgerHook {
       for (const { key, record } of outcome.writes) {
         overlay.set(key, record);
         rows.set(key, stateRow(key, record));
+        if (record.kind === 'asset-revision') {
+          const asset = outcome.writes.find((w) => w.record.kind === 'asset' && w.record.id === record.asset);
+          const registered = asset?.record.kind === 'asset' ? asset.record.registered.index : record.at.index;
+          const indexed = placeRows(record, registered);
+          places.push(...indexed.places);
+          versions.push(indexed.version);
+        }
       }
       let assetMarks: MarkRow[] = [];
       const asset = outcome.subject.asset;
@@ -160,7 +170,7 @@ export class NodeLedger implements LedgerHook {
 
     return {
       decisions,
-      ledger: { rows: [...rows.values()], media, marks },
+      ledger: { rows: [...rows.values()], media, marks, places, versions },
       committed: () => {
         for (const [key, record] of overlay) this.remember(key, record);
         for (const row of media) this.media.add(row);

@@ -1,5 +1,5 @@
 /** SQL the two backends share for the ledger state's reads. */
-import type { AssetQuery, PartyQuery } from './log-storage.js';
+import type { AssetQuery, PartyQuery, PlaceQuery } from './log-storage.js';
 
 /** The least string greater than every string that starts with `prefix`. */
 export function prefixEnd(prefix: string): string {
@@ -62,3 +62,49 @@ export const LICENCE_PARTIES_BACKFILL = {
   postgres:
     "UPDATE cinnabar_state SET owner = value::jsonb->>'licensee', party = value::jsonb->>'grantor' WHERE kind = 'licence' AND party IS NULL",
 };
+
+/**
+ * The SELECT of a place query. Codes are ASCII digits and capitals, so "~" sorts after every
+ * character a code has (a prefix's range ends at prefix + "~") and " " before all of them (a
+ * code alone is the range [code, code + " ")).
+ */
+export function placeSelect(
+  query: PlaceQuery,
+  tables: { places: string; versions: string },
+  placeholder: (n: number) => string,
+): { sql: string; params: (string | number)[] } {
+  const params: (string | number)[] = [];
+  const p = (value: string | number) => {
+    params.push(value);
+    return placeholder(params.length);
+  };
+  const ranges = [
+    ...query.search.prefixes.map((prefix) => [prefix, `${prefix}~`]),
+    ...query.search.ancestors.map((code) => [code, `${code} `]),
+  ];
+  const union = ranges.map(([lo, hi]) => `SELECT ${p(lo!)} AS lo, ${p(hi!)} AS hi`).join(' UNION ALL ');
+  const where: string[] = [];
+  const bounds = query.search.bounds;
+  if (bounds)
+    where.push(
+      `p.south <= ${p(bounds.north)}`,
+      `p.north >= ${p(bounds.south)}`,
+      `p.west <= ${p(bounds.east)}`,
+      `p.east >= ${p(bounds.west)}`,
+    );
+  const validAt = (t: string, day: string) =>
+    `(${t}.valid_from IS NULL OR ${t}.valid_from <= ${p(day)}) AND (${t}.valid_to IS NULL OR ${t}.valid_to >= ${p(day)})`;
+  if (query.at === undefined)
+    where.push(`p.revision = (SELECT max(v.revision) FROM ${tables.versions} v WHERE v.asset = p.asset)`);
+  else
+    where.push(
+      validAt('p', query.at),
+      `NOT EXISTS (SELECT 1 FROM ${tables.versions} v WHERE v.asset = p.asset AND v.revision > p.revision AND ${validAt('v', query.at)})`,
+    );
+  if (query.before !== undefined) where.push(`p.idx < ${p(query.before)}`);
+  const sql =
+    `SELECT p.asset AS asset, p.revision AS revision, p.idx AS idx FROM (${union}) r ` +
+    `JOIN ${tables.places} p ON p.cell >= r.lo AND p.cell < r.hi WHERE ${where.join(' AND ')} ` +
+    `GROUP BY p.asset, p.revision, p.idx ORDER BY p.idx DESC LIMIT ${p(query.limit)}`;
+  return { sql, params };
+}

@@ -1,3 +1,4 @@
+import type { CellSearch, PlaceRow, VersionRow } from '../ledger/place-index.js';
 import type { StoredTile } from '../log/stored-tile.js';
 
 /** A signed checkpoint as stored: its tree size, root hash and the signed note text. */
@@ -47,6 +48,26 @@ export interface LedgerBatch {
   rows: readonly StateRow[];
   media: readonly MediaRow[];
   marks: readonly MarkRow[];
+  /** The place index of the asset revisions the batch wrote (absent: none). */
+  places?: readonly PlaceRow[];
+  versions?: readonly VersionRow[];
+}
+
+/** A spatial (and time) query of the place index: answers list assets newest first. */
+export interface PlaceQuery {
+  search: CellSearch;
+  /** A day, YYYY-MM-DD: each asset's revision valid on it, rather than its current one. */
+  at?: string;
+  /** Only assets registered before this log index (the cursor). */
+  before?: number;
+  limit: number;
+}
+
+/** A place query's answer: an asset, the revision whose place matched, its registration index. */
+export interface PlaceMatch {
+  asset: string;
+  revision: number;
+  idx: number;
 }
 
 export interface AssetQuery {
@@ -111,6 +132,8 @@ export interface LedgerReads {
   scanState(prefix: string, limit: number): Promise<string[]>;
   /** Assets (JSON), newest registration first. */
   queryAssets(query: AssetQuery): Promise<string[]>;
+  /** Assets whose places match a spatial query (see PlaceQuery). */
+  queryPlaces(query: PlaceQuery): Promise<PlaceMatch[]>;
   /** Records (with their keys and indexes, for the next cursor), newest first, then by key. */
   queryParty(query: PartyQuery): Promise<{ key: string; idx: number; value: string }[]>;
   readMarks(asset: string): Promise<MarkRow[]>;

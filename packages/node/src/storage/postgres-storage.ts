@@ -1,6 +1,13 @@
 import pg from 'pg';
+import { type PlaceRow, placeIndexOf, type VersionRow } from '../ledger/place-index.js';
 import type { StoredTile } from '../log/stored-tile.js';
-import { assetConditions, LICENCE_PARTIES_BACKFILL, partySelect, prefixEnd } from './ledger-queries.js';
+import {
+  assetConditions,
+  LICENCE_PARTIES_BACKFILL,
+  partySelect,
+  placeSelect,
+  prefixEnd,
+} from './ledger-queries.js';
 import {
   type AssetQuery,
   FenceError,
@@ -11,11 +18,13 @@ import {
   type MarkRow,
   type MediaRow,
   type PartyQuery,
+  type PlaceMatch,
+  type PlaceQuery,
   type StoredCheckpoint,
   type TileKey,
 } from './log-storage.js';
 
-const SCHEMA_VERSION = '3';
+const SCHEMA_VERSION = '4';
 
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS cinnabar_meta (key text PRIMARY KEY, value text NOT NULL);
@@ -34,6 +43,17 @@ CREATE INDEX IF NOT EXISTS cinnabar_state_owner ON cinnabar_state (owner, kind, 
 CREATE TABLE IF NOT EXISTS cinnabar_asset_media (
   asset text PRIMARY KEY, cid text NOT NULL, phash text, geometry text, idx bigint NOT NULL
 );
+-- The place index (version 4): each asset revision's grid cells, and each revision's valid days.
+CREATE TABLE IF NOT EXISTS cinnabar_asset_places (
+  cell text COLLATE "C" NOT NULL, asset text NOT NULL, revision integer NOT NULL,
+  south bigint NOT NULL, west bigint NOT NULL, north bigint NOT NULL, east bigint NOT NULL,
+  valid_from text, valid_to text, idx bigint NOT NULL,
+  PRIMARY KEY (cell, asset, revision)
+);
+CREATE TABLE IF NOT EXISTS cinnabar_asset_versions (
+  asset text NOT NULL, revision integer NOT NULL, valid_from text, valid_to text,
+  PRIMARY KEY (asset, revision)
+);
 CREATE TABLE IF NOT EXISTS cinnabar_asset_marks (
   asset text NOT NULL, other text NOT NULL, reason text NOT NULL, distance integer NOT NULL,
   PRIMARY KEY (asset, other, reason)
@@ -46,8 +66,9 @@ CREATE INDEX IF NOT EXISTS cinnabar_state_party ON cinnabar_state (party, kind, 
 DO $$ BEGIN
   IF EXISTS (SELECT 1 FROM cinnabar_meta WHERE key = 'schema_version' AND value IN ('1', '2')) THEN
     ${LICENCE_PARTIES_BACKFILL.postgres};
-    UPDATE cinnabar_meta SET value = '${SCHEMA_VERSION}' WHERE key = 'schema_version';
   END IF;
+  -- Version 4 added the place index; init fills it for the revisions before it.
+  UPDATE cinnabar_meta SET value = '${SCHEMA_VERSION}' WHERE key = 'schema_version' AND value IN ('1', '2', '3');
 END $$;
 `;
 
@@ -136,6 +157,16 @@ class PostgresReads implements LogReads, LedgerReads {
     return rows.map((r) => r.value);
   }
 
+  async queryPlaces(query: PlaceQuery): Promise<PlaceMatch[]> {
+    const { sql, params } = placeSelect(
+      query,
+      { places: 'cinnabar_asset_places', versions: 'cinnabar_asset_versions' },
+      (n) => `$${n}`,
+    );
+    const { rows } = await this.db.query<{ asset: string; revision: number; idx: string }>(sql, params);
+    return rows.map((r) => ({ asset: r.asset, revision: r.revision, idx: Number(r.idx) }));
+  }
+
   async queryParty(query: PartyQuery): Promise<{ key: string; idx: number; value: string }[]> {
     const { sql, params } = partySelect('cinnabar_state', query, (n) => `$${n}`);
     const { rows } = await this.db.query<{ key: string; idx: string; value: string }>(sql, params);
@@ -194,6 +225,7 @@ export class PostgresStorage extends PostgresReads implements LogStorage {
         throw new Error(
           `database schema version ${rows[0]?.value} is not supported (expected ${SCHEMA_VERSION})`,
         );
+      await indexPlaces(client);
     } finally {
       await client.query(`SELECT pg_advisory_unlock(${SCHEMA_LOCK_KEY}::bigint)`).catch(() => {});
       client.release();
@@ -322,6 +354,61 @@ function toCheckpoint(
   return row && { size: Number(row.size), rootHash: new Uint8Array(row.root), note: row.note };
 }
 
+/** Fill the place index from the asset revisions stored before version 4 (once). */
+async function indexPlaces(client: pg.ClientBase): Promise<void> {
+  const done = await client.query("SELECT 1 FROM cinnabar_meta WHERE key = 'places_indexed'");
+  if (done.rowCount) return;
+  const { rows } = await client.query<{ value: string }>(
+    "SELECT value FROM cinnabar_state WHERE kind = 'asset-revision' ORDER BY key",
+  );
+  const { places, versions } = placeIndexOf(rows.map((r) => r.value));
+  await client.query('BEGIN');
+  try {
+    await writePlaces(client, places, versions);
+    await client.query("INSERT INTO cinnabar_meta (key, value) VALUES ('places_indexed', '1')");
+    await client.query('COMMIT');
+  } catch (error) {
+    await client.query('ROLLBACK').catch(() => {});
+    throw error;
+  }
+}
+
+async function writePlaces(
+  client: pg.ClientBase,
+  places: readonly PlaceRow[],
+  versions: readonly VersionRow[],
+): Promise<void> {
+  if (places.length > 0)
+    await client.query(
+      'INSERT INTO cinnabar_asset_places (cell, asset, revision, south, west, north, east, valid_from, valid_to, idx) ' +
+        'SELECT * FROM unnest($1::text[], $2::text[], $3::int[], $4::bigint[], $5::bigint[], $6::bigint[], $7::bigint[], $8::text[], $9::text[], $10::bigint[]) ' +
+        'ON CONFLICT (cell, asset, revision) DO NOTHING',
+      [
+        places.map((r) => r.cell),
+        places.map((r) => r.asset),
+        places.map((r) => r.revision),
+        places.map((r) => r.south),
+        places.map((r) => r.west),
+        places.map((r) => r.north),
+        places.map((r) => r.east),
+        places.map((r) => r.validFrom),
+        places.map((r) => r.validTo),
+        places.map((r) => r.idx),
+      ],
+    );
+  if (versions.length > 0)
+    await client.query(
+      'INSERT INTO cinnabar_asset_versions (asset, revision, valid_from, valid_to) ' +
+        'SELECT * FROM unnest($1::text[], $2::int[], $3::text[], $4::text[]) ON CONFLICT (asset, revision) DO NOTHING',
+      [
+        versions.map((v) => v.asset),
+        versions.map((v) => v.revision),
+        versions.map((v) => v.validFrom),
+        versions.map((v) => v.validTo),
+      ],
+    );
+}
+
 async function writeLedger(client: pg.ClientBase, ledger: NonNullable<LogBatch['ledger']>): Promise<void> {
   const { rows, media, marks } = ledger;
   if (rows.length > 0)
@@ -347,6 +434,7 @@ async function writeLedger(client: pg.ClientBase, ledger: NonNullable<LogBatch['
         'ON CONFLICT (asset) DO UPDATE SET cid = excluded.cid, phash = excluded.phash, geometry = excluded.geometry',
       [m.asset, m.cid, m.phash, m.geometry, m.idx],
     );
+  await writePlaces(client, ledger.places ?? [], ledger.versions ?? []);
   for (const m of marks)
     await client.query(
       'INSERT INTO cinnabar_asset_marks (asset, other, reason, distance) VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING',

@@ -1,6 +1,13 @@
 import Database from 'better-sqlite3';
+import { placeIndexOf } from '../ledger/place-index.js';
 import type { StoredTile } from '../log/stored-tile.js';
-import { assetConditions, LICENCE_PARTIES_BACKFILL, partySelect, prefixEnd } from './ledger-queries.js';
+import {
+  assetConditions,
+  LICENCE_PARTIES_BACKFILL,
+  partySelect,
+  placeSelect,
+  prefixEnd,
+} from './ledger-queries.js';
 import {
   type AssetQuery,
   FenceError,
@@ -11,14 +18,16 @@ import {
   type MarkRow,
   type MediaRow,
   type PartyQuery,
+  type PlaceMatch,
+  type PlaceQuery,
   StorageInUseError,
   type StoredCheckpoint,
   type TileKey,
 } from './log-storage.js';
 
-const SCHEMA_VERSION = '3';
+const SCHEMA_VERSION = '4';
 /** Versions this one upgrades in place (init adds the tables and columns they lack). */
-const UPGRADABLE_VERSIONS = ['1', '2'];
+const UPGRADABLE_VERSIONS = ['1', '2', '3'];
 /** Row counts of the prepared multi-row entry inserts, largest first (SQLite allows 32,766 parameters). */
 const INSERT_CHUNKS = [256, 32, 4, 1];
 
@@ -40,6 +49,17 @@ CREATE INDEX IF NOT EXISTS ledger_state_owner ON ledger_state (owner, kind, idx)
 CREATE TABLE IF NOT EXISTS asset_media (
   asset TEXT PRIMARY KEY, cid TEXT NOT NULL, phash TEXT, geometry TEXT, idx INTEGER NOT NULL
 );
+-- The place index (version 4): each asset revision's grid cells, and each revision's valid days.
+CREATE TABLE IF NOT EXISTS asset_places (
+  cell TEXT NOT NULL, asset TEXT NOT NULL, revision INTEGER NOT NULL,
+  south INTEGER NOT NULL, west INTEGER NOT NULL, north INTEGER NOT NULL, east INTEGER NOT NULL,
+  valid_from TEXT, valid_to TEXT, idx INTEGER NOT NULL,
+  PRIMARY KEY (cell, asset, revision)
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS asset_versions (
+  asset TEXT NOT NULL, revision INTEGER NOT NULL, valid_from TEXT, valid_to TEXT,
+  PRIMARY KEY (asset, revision)
+) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS asset_marks (
   asset TEXT NOT NULL, other TEXT NOT NULL, reason TEXT NOT NULL, distance INTEGER NOT NULL,
   PRIMARY KEY (asset, other, reason)
@@ -85,7 +105,6 @@ export class SqliteStorage implements LogStorage {
     this.db.pragma('synchronous = FULL');
     this.db.pragma('wal_autocheckpoint = 1024');
     this.db.exec(SCHEMA);
-    this.addPartyColumn();
     const version = this.db.prepare('SELECT value FROM meta WHERE key = ?').get('schema_version') as
       | { value: string }
       | undefined;
@@ -97,6 +116,8 @@ export class SqliteStorage implements LogStorage {
       throw new Error(
         `database schema version ${version.value} is not supported (expected ${SCHEMA_VERSION})`,
       );
+    this.addPartyColumn();
+    this.indexPlaces();
     this.statements = this.prepare();
   }
 
@@ -111,6 +132,40 @@ export class SqliteStorage implements LogStorage {
     this.db.exec(
       'CREATE INDEX IF NOT EXISTS ledger_state_party ON ledger_state (party, kind, idx) WHERE party IS NOT NULL',
     );
+  }
+
+  /** Fill the place index from the asset revisions stored before version 4 (once). */
+  private indexPlaces(): void {
+    const done = this.db.prepare('SELECT value FROM meta WHERE key = ?').get('places_indexed');
+    if (done) return;
+    const revisions = this.db
+      .prepare("SELECT value FROM ledger_state WHERE kind = 'asset-revision' ORDER BY key")
+      .pluck()
+      .all() as string[];
+    const { places, versions } = placeIndexOf(revisions);
+    const insertPlace = this.db.prepare(
+      'INSERT OR REPLACE INTO asset_places (cell, asset, revision, south, west, north, east, valid_from, valid_to, idx) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
+    );
+    const insertVersion = this.db.prepare(
+      'INSERT OR REPLACE INTO asset_versions (asset, revision, valid_from, valid_to) VALUES (?, ?, ?, ?)',
+    );
+    this.db.transaction(() => {
+      for (const r of places)
+        insertPlace.run(
+          r.cell,
+          r.asset,
+          r.revision,
+          r.south,
+          r.west,
+          r.north,
+          r.east,
+          r.validFrom,
+          r.validTo,
+          r.idx,
+        );
+      for (const v of versions) insertVersion.run(v.asset, v.revision, v.validFrom, v.validTo);
+      this.db.prepare('INSERT INTO meta (key, value) VALUES (?, ?)').run('places_indexed', '1');
+    })();
   }
 
   private prepare() {
@@ -148,6 +203,12 @@ export class SqliteStorage implements LogStorage {
       ),
       putMark: db.prepare(
         'INSERT OR REPLACE INTO asset_marks (asset, other, reason, distance) VALUES (?, ?, ?, ?)',
+      ),
+      putPlace: db.prepare(
+        'INSERT OR REPLACE INTO asset_places (cell, asset, revision, south, west, north, east, valid_from, valid_to, idx) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
+      ),
+      putVersion: db.prepare(
+        'INSERT OR REPLACE INTO asset_versions (asset, revision, valid_from, valid_to) VALUES (?, ?, ?, ?)',
       ),
       marks: db.prepare(
         'SELECT asset, other, reason, distance FROM asset_marks WHERE asset = ? ORDER BY other',
@@ -206,6 +267,20 @@ export class SqliteStorage implements LogStorage {
       s.putState.run(r.key, r.kind, r.value, r.owner, r.party, r.media, r.search, r.idx);
     for (const m of ledger.media) s.putMedia.run(m.asset, m.cid, m.phash, m.geometry, m.idx);
     for (const m of ledger.marks) s.putMark.run(m.asset, m.other, m.reason, m.distance);
+    for (const r of ledger.places ?? [])
+      s.putPlace.run(
+        r.cell,
+        r.asset,
+        r.revision,
+        r.south,
+        r.west,
+        r.north,
+        r.east,
+        r.validFrom,
+        r.validTo,
+        r.idx,
+      );
+    for (const v of ledger.versions ?? []) s.putVersion.run(v.asset, v.revision, v.validFrom, v.validTo);
   }
 
   async readState(keys: readonly string[]): Promise<Map<string, string>> {
@@ -227,6 +302,15 @@ export class SqliteStorage implements LogStorage {
       .prepare(`SELECT value FROM ledger_state WHERE ${where.join(' AND ')} ORDER BY idx DESC LIMIT ?`)
       .pluck()
       .all(...params, query.limit) as string[];
+  }
+
+  async queryPlaces(query: PlaceQuery): Promise<PlaceMatch[]> {
+    const { sql, params } = placeSelect(
+      query,
+      { places: 'asset_places', versions: 'asset_versions' },
+      () => '?',
+    );
+    return this.db.prepare(sql).all(...params) as PlaceMatch[];
   }
 
   async queryParty(query: PartyQuery): Promise<{ key: string; idx: number; value: string }[]> {

@@ -16,6 +16,7 @@ import {
   hexEncode,
   issueRealNameCredential,
   issueRoleCredential,
+  type Place,
   type Role,
   recordKey,
   type StateRecord,
@@ -218,6 +219,8 @@ export interface AssetMetadataInput {
   grade: 'general' | 'important' | 'core';
   created: string;
   derivedFrom: string[];
+  place: Place;
+  timeSpan: { start: string; end?: string };
 }
 
 /** A valid asset.register body for `bytes` of `mediaType`. */
