@@ -1,6 +1,7 @@
 import { Command, Option } from 'commander';
 import { custodyCommand, policyCommand, valueCommand } from './commands/circulation.js';
 import { credentialCommand } from './commands/credential.js';
+import { gridCommand } from './commands/grid.js';
 import { idCommand } from './commands/id.js';
 import { initCommand } from './commands/init.js';
 import { licenceCommand } from './commands/licence.js';
@@ -57,6 +58,8 @@ export function buildProgram(io: CliIo): Command {
   program.addCommand(listCommand(io));
   program.addCommand(sellCommand(io));
   program.addCommand(certificateCommand(io));
+  const grid = gridCommand(io);
+  program.addCommand(grid);
   const policy = policyCommand(io);
   program.addCommand(policy);
   for (const command of [
@@ -67,6 +70,7 @@ export function buildProgram(io: CliIo): Command {
     ...custody.commands,
     ...policy.commands,
     ...edition.commands,
+    ...grid.commands,
   ]) {
     command.exitOverride().configureOutput(program.configureOutput());
   }
