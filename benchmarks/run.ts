@@ -1,4 +1,4 @@
-// npm run bench [-- --only append,http,registration,circulation,peers,proofs,memory --sizes 1000000,10000000 --backends sqlite,postgres --seconds 10]
+// npm run bench [-- --only append,http,registration,circulation,peers,proofs,memory,grid --sizes 1000000,10000000 --backends sqlite,postgres --seconds 10]
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -6,6 +6,7 @@ import { parseArgs } from 'node:util';
 import { startPostgres } from '../packages/node/test/support/postgres-server.js';
 import { conflictBurst } from './circulation/conflicts.js';
 import { transferHttp } from './circulation/http.js';
+import { gridCodec } from './grid/codec.js';
 import { appendThroughput } from './ledger/append-throughput.js';
 import { benchDataDir, buildLog } from './ledger/build-log.js';
 import { httpAppend } from './ledger/http-append.js';
@@ -18,7 +19,7 @@ import { fmt, machine } from './support.js';
 
 const { values } = parseArgs({
   options: {
-    only: { type: 'string', default: 'append,http,registration,circulation,peers,proofs,memory' },
+    only: { type: 'string', default: 'append,http,registration,circulation,peers,proofs,memory,grid' },
     sizes: { type: 'string', default: '1000000,10000000' },
     backends: { type: 'string', default: 'sqlite,postgres' },
     seconds: { type: 'string', default: '10' },
@@ -42,7 +43,11 @@ const record = (task: string, result: unknown) => {
 };
 
 log(`machine: ${machine()}`);
-const pg = backends.includes('postgres') ? await startPostgres() : undefined;
+const pg =
+  backends.includes('postgres') &&
+  ['append', 'http', 'registration', 'circulation', 'proofs', 'memory'].some((t) => only.has(t))
+    ? await startPostgres()
+    : undefined;
 // The PostgreSQL data lives in a throwaway cluster: large logs are rebuilt on every run.
 let databases = 0;
 const databaseFor = async (backend: string) =>
@@ -194,6 +199,11 @@ try {
     // blocks of 200) on Hardhat's in-process EDR network and on @ethereumjs/vm; their own packages
     // live in benchmarks/peers/evm and are installed on first use.
     record('peers', await runEvmPeers());
+  }
+  if (only.has('grid')) {
+    // The Beidou grid codec (packages/core/src/grid) beside h3-js at the nearest H3 resolutions:
+    // encodes and decodes per second on the same seeded random points, on the main thread.
+    record('grid', await gridCodec({ log }));
   }
 } finally {
   await pg?.stop();
