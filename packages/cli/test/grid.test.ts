@@ -1,6 +1,9 @@
 // cinnabar grid encode, decode and cover, offline.
 import assert from 'node:assert/strict';
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { describe, test } from 'node:test';
+import { cliLedger } from './support/cli-ledger.js';
 import { runCli } from './support/run-cli.js';
 
 describe('cinnabar grid', () => {
@@ -55,6 +58,95 @@ describe('cinnabar grid', () => {
       const result = await runCli(...args);
       assert.equal(result.code, 2, args.join(' '));
       assert.match(result.err, message);
+    }
+  });
+});
+
+describe('cinnabar register with a place, and finding it', () => {
+  test('--place LAT,LNG --level, --place-box, a grid code; --valid-from; refusals', async () => {
+    const ledger = await cliLedger('grid-register', ['ann']);
+    try {
+      const file = async (name: string) => {
+        const path = join(ledger.dir, name);
+        await writeFile(path, `the bytes of ${name}`);
+        return path;
+      };
+      const key = ledger.keys.ann!;
+      const gate = await ledger.cli(
+        'register',
+        await file('gate.bin'),
+        '--title',
+        'Gate',
+        '--place',
+        '39.9087,116.3975',
+        '--level',
+        '8',
+        '--height',
+        '34',
+        '--place-name',
+        'Tiananmen',
+        '--valid-from',
+        '1420',
+        '--key',
+        key,
+      );
+      assert.equal(gate.code, 0, gate.err);
+      const square = await ledger.cli(
+        'register',
+        await file('square.bin'),
+        '--title',
+        'Square',
+        '--place-box',
+        '39.9,116.39,39.91,116.4',
+        '--level',
+        '4',
+        '--key',
+        key,
+      );
+      assert.equal(square.code, 0, square.err);
+      const coded = await ledger.cli(
+        'register',
+        await file('cell.bin'),
+        '--title',
+        'Cell',
+        '--place',
+        'N50J47539',
+        '--key',
+        key,
+      );
+      assert.equal(coded.code, 0, coded.err);
+      const found = await ledger.client.assets({ near: '39.9087,116.3975', radius: 200 });
+      assert.deepEqual(found.items.map((a) => a.metadata.title).sort(), ['Gate', 'Square']);
+      const atGate = await ledger.client.assets({ cell: 'N50J47', at: '1500-01-01' });
+      assert.deepEqual(atGate.items.map((a) => a.metadata.title).sort(), ['Cell', 'Gate', 'Square']);
+      assert.deepEqual(
+        (await ledger.client.assets({ cell: 'N50J47', at: '1400-01-01' })).items
+          .map((a) => a.metadata.title)
+          .sort(),
+        ['Cell', 'Square'],
+      );
+      for (const [args, message] of [
+        [['--place', '39.9,116.3'], /a point is indexed at a level/],
+        [['--place', '39.9'], /--place takes 2 numbers/],
+        [['--place', 'N50J476'], /level-3 digit/],
+        [['--level', '3'], /go with --place or --place-box/],
+        [['--place', 'N50J47', '--place-box', '1,2,3,4'], /not both/],
+        [['--valid-until', '2000'], /goes with --valid-from/],
+      ] as [string[], RegExp][]) {
+        const refused = await ledger.cli(
+          'register',
+          await file('refused.bin'),
+          '--title',
+          'No',
+          ...args,
+          '--key',
+          key,
+        );
+        assert.equal(refused.code, 2, args.join(' '));
+        assert.match(refused.err, message);
+      }
+    } finally {
+      await ledger.close();
     }
   });
 });

@@ -98,7 +98,8 @@ export interface AssetRevisions {
 
 /** GET /v1/assets: one page, newest first. */
 export interface AssetPage {
-  items: AssetRecord[];
+  /** With `at`: the revision valid on that day, and its metadata, as revisionAt. */
+  items: (AssetRecord & { revisionAt?: { revision: number; metadata: AssetRevisionRecord['metadata'] } })[];
   /** Pass as `cursor` for the next page; null on the last one. */
   nextCursor: string | null;
 }
@@ -110,6 +111,15 @@ export interface AssetQuery {
   q?: string;
   /** A media type, or a prefix such as "model/". */
   media?: string;
+  /** A Beidou grid code: assets whose places lie inside that cell. */
+  cell?: string;
+  /** south,west,north,east in degrees: assets whose places meet the box. */
+  bbox?: string;
+  /** lat,lng in degrees: assets whose places come within `radius` metres (default 1,000). */
+  near?: string;
+  radius?: number;
+  /** With cell, bbox or near: each asset's revision valid on this day (in `revisionAt`). */
+  at?: string;
   /** nextCursor of the previous page. */
   cursor?: string;
   /** Page size, 1 to 100 (the node's default is 20). */
@@ -406,7 +416,18 @@ export class CinnabarClient {
   /** GET /v1/assets: one page of assets, newest first, filtered by the query. */
   assets(query: AssetQuery = {}): Promise<AssetPage> {
     const params = new URLSearchParams();
-    for (const name of ['owner', 'q', 'media', 'cursor', 'limit'] as const) {
+    for (const name of [
+      'owner',
+      'q',
+      'media',
+      'cell',
+      'bbox',
+      'near',
+      'radius',
+      'at',
+      'cursor',
+      'limit',
+    ] as const) {
       const value = query[name];
       if (value !== undefined) params.set(name, String(value));
     }

@@ -58,6 +58,13 @@ interface RegisterOptions {
   grade: DataGrade;
   created?: string;
   derivedFrom: string[];
+  place?: string;
+  placeBox?: string;
+  level?: string;
+  height?: string;
+  placeName?: string;
+  validFrom?: string;
+  validUntil?: string;
   name?: string;
   key: string;
   passphraseFile?: string;
@@ -67,6 +74,49 @@ interface RegisterOptions {
 }
 
 const collect = (value: string, previous: string[]): string[] => [...previous, value];
+
+/** The place and time span the options give, as metadata fields (the rules check them). */
+function placeOf(options: RegisterOptions): Pick<AssetRegister, 'place' | 'timeSpan'> {
+  const fields: Pick<AssetRegister, 'place' | 'timeSpan'> = {};
+  if (options.place !== undefined && options.placeBox !== undefined)
+    throw new UsageError('give --place or --place-box, not both');
+  const numbers = (text: string, count: number, name: string) => {
+    const values = text.split(',').map((v) => Number(v.trim()));
+    if (values.length !== count || values.some((v) => !Number.isFinite(v)))
+      throw new UsageError(`${name} takes ${count} numbers separated by commas`);
+    return values;
+  };
+  const level = options.level === undefined ? undefined : Number(options.level);
+  const named = options.placeName === undefined ? {} : { name: options.placeName };
+  if (options.place !== undefined) {
+    if (/^[NSns][0-9]/.test(options.place)) fields.place = { grid: options.place, ...named };
+    else {
+      const [lat, lng] = numbers(options.place, 2, '--place');
+      const height =
+        options.height === undefined ? {} : { height: numbers(options.height, 1, '--height')[0]! };
+      fields.place = {
+        point: { lat: lat!, lng: lng!, ...height },
+        ...(level === undefined ? {} : { level }),
+        ...named,
+      };
+    }
+  } else if (options.placeBox !== undefined) {
+    const [south, west, north, east] = numbers(options.placeBox, 4, '--place-box');
+    fields.place = {
+      box: { south: south!, west: west!, north: north!, east: east! },
+      ...(level === undefined ? {} : { level }),
+      ...named,
+    };
+  } else if (options.level !== undefined || options.height !== undefined || options.placeName !== undefined)
+    throw new UsageError('--level, --height and --place-name go with --place or --place-box');
+  if (options.validFrom !== undefined)
+    fields.timeSpan = {
+      start: options.validFrom,
+      ...(options.validUntil === undefined ? {} : { end: options.validUntil }),
+    };
+  else if (options.validUntil !== undefined) throw new UsageError('--valid-until goes with --valid-from');
+  return fields;
+}
 
 export function registerCommand(io: CliIo): Command {
   return new Command('register')
@@ -85,6 +135,16 @@ export function registerCommand(io: CliIo): Command {
     )
     .option('--created <date>', 'when the work was made: YYYY, YYYY-MM or YYYY-MM-DD')
     .option('--derived-from <asset>', 'an asset this work derives from (repeat for several)', collect, [])
+    .option('--place <where>', 'where the work is: a Beidou grid code, or LAT,LNG (with --level)')
+    .option('--place-box <box>', 'where the work is: SOUTH,WEST,NORTH,EAST (with --level)')
+    .option('--level <n>', 'the grid level of --place LAT,LNG or --place-box, 1 to 10')
+    .option('--height <metres>', 'with --place LAT,LNG: metres above the reference surface')
+    .option('--place-name <name>', 'the name of the place')
+    .option(
+      '--valid-from <date>',
+      'the first day the work holds for (a twin of a place): YYYY, YYYY-MM or YYYY-MM-DD',
+    )
+    .option('--valid-until <date>', 'the last day it holds for')
     .option(
       '--name <name>',
       "the name to register the key's identity under, if it is not registered yet (default: the key file's name)",
@@ -157,6 +217,7 @@ async function registerWithKey(
     licence: options.licence,
     grade: options.grade,
     ...(options.derivedFrom.length === 0 ? {} : { derivedFrom: options.derivedFrom }),
+    ...placeOf(options),
   });
   const sign = (type: string, body: object, seq: number): SignedTransaction =>
     signTransaction(
