@@ -256,6 +256,7 @@ test('seeding a new node: the works, and editions, a sale, a licence and a gift 
   try {
     const result = await seedDemo(node.app, node.operatorKey);
     assert.deepEqual(result, { seeded: true, identities: demoIdentities().length, assets: 12 });
+    const { works } = await demoCollection();
     const client = new CinnabarClient({ baseUrl: node.url });
     const page = await client.assets({ limit: 100 });
     assert.equal(page.items.length, 12);
@@ -274,6 +275,16 @@ test('seeding a new node: the works, and editions, a sale, a licence and a gift 
     );
     assert.equal(licensed.flat().length, 1);
     assert.equal(page.items.filter((a) => a.owner !== a.registrant).length, 1);
+    // The works shown at the Capital Museum are found there.
+    const atMuseum = await client.assets({ near: '39.9057,116.3417', radius: 300 });
+    assert.deepEqual(
+      atMuseum.items.map((a) => a.metadata.title).sort(),
+      works
+        .filter((w) => w.place)
+        .map((w) => w.title)
+        .sort(),
+    );
+    assert.ok(atMuseum.items.length >= 2);
     // A second start seeds nothing.
     assert.deepEqual(await seedDemo(node.app, node.operatorKey), { seeded: false, identities: 0, assets: 0 });
     // And the state is what a replay of the log gives.

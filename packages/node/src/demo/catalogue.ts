@@ -2,6 +2,7 @@
 // with their catalogue metadata, seeded on an empty data directory so a first look shows real
 // works. Every byte is generated here, deterministically: the same code gives the same collection.
 import { createHash } from 'node:crypto';
+import type { Place } from '@cinnabar/core';
 import {
   auspiciousClouds,
   cinnabarSeal,
@@ -33,6 +34,8 @@ export interface DemoWork {
   grade: 'general' | 'important' | 'core';
   /** Index into identities of the identity that registers the work. */
   creatorIndex: number;
+  /** Where the work is (on the Beidou grid), for those that have a place. */
+  place?: Place;
 }
 
 export interface DemoIdentity {
@@ -46,6 +49,13 @@ export interface DemoIdentity {
 export const DEMO_IDENTITY_SEED_PREFIX = 'cinnabar demo identity ';
 
 export const ALL_RIGHTS_RESERVED = 'LicenseRef-Cinnabar-All-Rights-Reserved';
+
+/** The Capital Museum, Beijing, where the museum's study models are shown. */
+const CAPITAL_MUSEUM: Place = {
+  point: { lat: 39.9057, lng: 116.3417 },
+  level: 7,
+  name: 'Capital Museum, Beijing',
+};
 
 const MUSEUM = 0;
 const ARTIST = 1;
@@ -104,6 +114,7 @@ const WORKS: readonly WorkEntry[] = [
     licence: 'CC-BY-NC-4.0',
     grade: 'important',
     creatorIndex: MUSEUM,
+    place: CAPITAL_MUSEUM,
   },
   {
     fileName: 'four-glyph-cinnabar-seal.png',
@@ -164,6 +175,7 @@ const WORKS: readonly WorkEntry[] = [
     licence: 'CC-BY-4.0',
     grade: 'general',
     creatorIndex: MUSEUM,
+    place: CAPITAL_MUSEUM,
   },
   {
     fileName: 'mobius-ribbon.glb',

@@ -125,6 +125,7 @@ export async function seedDemo(
       created: work.created,
       licence: work.licence,
       grade: work.grade,
+      ...(work.place ? { place: work.place } : {}),
     };
     assets.push((await post(signer.sign('asset.register', body as unknown as JsonObject))).subject.asset!);
   }
