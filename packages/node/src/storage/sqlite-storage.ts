@@ -1,5 +1,5 @@
 import Database from 'better-sqlite3';
-import { placeIndexOf } from '../ledger/place-index.js';
+import { type PlaceRow, placeIndexOf, type VersionRow } from '../ledger/place-index.js';
 import type { StoredTile } from '../log/stored-tile.js';
 import {
   assetConditions,
@@ -117,8 +117,8 @@ export class SqliteStorage implements LogStorage {
         `database schema version ${version.value} is not supported (expected ${SCHEMA_VERSION})`,
       );
     this.addPartyColumn();
-    this.indexPlaces();
     this.statements = this.prepare();
+    this.indexPlaces();
   }
 
   /** Version 3 added the party column (a licence's grantor, a sale's seller): add it to older files. */
@@ -143,27 +143,8 @@ export class SqliteStorage implements LogStorage {
       .pluck()
       .all() as string[];
     const { places, versions } = placeIndexOf(revisions);
-    const insertPlace = this.db.prepare(
-      'INSERT OR REPLACE INTO asset_places (cell, asset, revision, south, west, north, east, valid_from, valid_to, idx) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
-    );
-    const insertVersion = this.db.prepare(
-      'INSERT OR REPLACE INTO asset_versions (asset, revision, valid_from, valid_to) VALUES (?, ?, ?, ?)',
-    );
     this.db.transaction(() => {
-      for (const r of places)
-        insertPlace.run(
-          r.cell,
-          r.asset,
-          r.revision,
-          r.south,
-          r.west,
-          r.north,
-          r.east,
-          r.validFrom,
-          r.validTo,
-          r.idx,
-        );
-      for (const v of versions) insertVersion.run(v.asset, v.revision, v.validFrom, v.validTo);
+      this.writePlaces(places, versions);
       this.db.prepare('INSERT INTO meta (key, value) VALUES (?, ?)').run('places_indexed', '1');
     })();
   }
@@ -259,6 +240,24 @@ export class SqliteStorage implements LogStorage {
       s.insertCheckpoint.run(c.size, c.rootHash, c.note);
       if (batch.ledger) this.writeLedger(batch.ledger);
     })();
+  }
+
+  private writePlaces(places: readonly PlaceRow[], versions: readonly VersionRow[]): void {
+    const s = this.statements;
+    for (const r of places)
+      s.putPlace.run(
+        r.cell,
+        r.asset,
+        r.revision,
+        r.south,
+        r.west,
+        r.north,
+        r.east,
+        r.validFrom,
+        r.validTo,
+        r.idx,
+      );
+    for (const v of versions) s.putVersion.run(v.asset, v.revision, v.validFrom, v.validTo);
   }
 
   private writeLedger(ledger: LedgerBatch): void {
