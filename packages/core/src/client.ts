@@ -175,6 +175,7 @@ export interface TxAccepted {
     licence?: string;
     listing?: string;
     sale?: string;
+    freeze?: string;
     did?: string;
   };
   /** Registered assets that look or are shaped like this one. */

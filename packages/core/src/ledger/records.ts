@@ -2,7 +2,15 @@
  * The ledger's state: records under string keys, each written whole by the rules. The node keeps
  * them in a database table, a replaying auditor in a Map; both hold exactly the same JSON.
  */
-import type { AssetMetadata, Credential, LicenceTerms, Policy, Role } from './schemas.js';
+import type {
+  AssetMetadata,
+  Credential,
+  FreezeTarget,
+  LicenceTerms,
+  Policy,
+  Role,
+  SupervisionFreeze,
+} from './schemas.js';
 
 /** Where in the log a record was made or last changed. */
 export interface LogRef {
@@ -42,6 +50,8 @@ export interface IdentityRecord {
   registered: LogRef;
   /** The identity's last accepted transaction. */
   lastTx: LogRef;
+  /** Frozen by a regulator: it does not act while the freeze holds. */
+  frozen?: Frozen;
 }
 
 export interface CredentialRecord {
@@ -67,6 +77,27 @@ export interface Holding {
   custody?: { custodian: string; depositor: string; since: LogRef };
   /** Offered for sale: no transfer while the listing is open. */
   listing?: { id: string; price: string };
+  /** Frozen by a regulator (until `until`, if it says): nothing moves. */
+  frozen?: Frozen;
+}
+
+/** A freeze in force on an item or identity: the freeze's id, and its end if it has one. */
+export interface Frozen {
+  freeze: string;
+  until?: string;
+  since: LogRef;
+}
+
+/** A regulator's freeze; its id is the id of the supervision.freeze transaction. */
+export interface FreezeRecord {
+  kind: 'freeze';
+  id: string;
+  target: FreezeTarget;
+  regulator: string;
+  grounds: SupervisionFreeze['grounds'];
+  until?: string;
+  at: LogRef;
+  lifted?: LogRef & { by: string; reason?: string };
 }
 
 export interface AssetRecord extends Holding {
@@ -237,7 +268,8 @@ export type StateRecord =
   | ValuationRecord
   | EditionRecord
   | ListingRecord
-  | SaleRecord;
+  | SaleRecord
+  | FreezeRecord;
 
 export const LEDGER_KEY = 'ledger';
 export const identityKey = (did: string): string => `identity/${did}`;
@@ -260,6 +292,7 @@ export const saleKey = (asset: string, id: string): string => `asset/${asset}/sa
 export const licenceIndexKey = (asset: string): string => `asset/${asset}/licences`;
 export const giftCountKey = (did: string, day: string): string => `gifts/${did}/${day}`;
 export const cidKey = (cid: string): string => `cid/${cid}`;
+export const freezeKey = (id: string): string => `freeze/${id}`;
 export const aliasKey = (alias: string): string => `alias/${alias}`;
 
 /** The key a record is stored under. */
@@ -291,6 +324,8 @@ export function recordKey(record: StateRecord): string {
       return listingKey(record.asset, record.id);
     case 'sale':
       return saleKey(record.asset, record.id);
+    case 'freeze':
+      return freezeKey(record.id);
     case 'cid':
       return cidKey(record.cid);
     case 'alias':

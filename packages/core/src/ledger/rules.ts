@@ -36,6 +36,9 @@ import {
   credentialKey,
   type EditionRecord,
   editionKey,
+  type FreezeRecord,
+  type Frozen,
+  freezeKey,
   giftCountKey,
   type HeldCredential,
   type Holding,
@@ -70,6 +73,7 @@ import {
   DEFAULT_MARKET_POLICY,
   DEFAULT_PLATFORM_FEE_BASIS_POINTS,
   type EditionIssue,
+  type FreezeTarget,
   type IdentityRegister,
   isTransactionType,
   type LedgerGenesis,
@@ -82,6 +86,8 @@ import {
   type MarketPolicy,
   type PolicySet,
   type SaleSettle,
+  type SupervisionFreeze,
+  type SupervisionUnfreeze,
   type TransactionType,
   type ValuationAttest,
 } from './schemas.js';
@@ -128,6 +134,9 @@ export const REJECTION_CODES = [
   'listing_not_found',
   'listing_closed',
   'price_mismatch',
+  'frozen',
+  'already_frozen',
+  'freeze_not_found',
 ] as const;
 export type RejectionCode = (typeof REJECTION_CODES)[number];
 
@@ -160,6 +169,7 @@ export interface Acceptance {
     licence?: string;
     listing?: string;
     sale?: string;
+    freeze?: string;
     did?: string;
   };
 }
@@ -275,6 +285,24 @@ export function prepareTransaction(tx: SignedTransaction): PreparedTransaction |
       keys.push(...itemKeys(body), listingKey(body.asset, body.listing));
       break;
     }
+    case 'supervision.freeze': {
+      const body = tx.body as SupervisionFreeze;
+      const problem = targetProblem(body.target);
+      if (problem) return invalid(problem);
+      if (body.until !== undefined && !isRealDateTime(body.until))
+        return invalid('until must be an XML Schema dateTimeStamp such as 2027-01-01T00:00:00Z');
+      if (body.until !== undefined && Date.parse(body.until) <= Date.parse(tx.time))
+        return invalid('until must be after the freeze');
+      keys.push(...targetKeys(body.target));
+      break;
+    }
+    case 'supervision.unfreeze': {
+      const body = tx.body as SupervisionUnfreeze;
+      const problem = targetProblem(body.target);
+      if (problem) return invalid(problem);
+      keys.push(...targetKeys(body.target), freezeKey(body.freeze));
+      break;
+    }
     case 'sale.settle': {
       const body = tx.body as SaleSettle;
       const problem = didProblem(body.buyer);
@@ -321,6 +349,33 @@ export function prepareTransaction(tx: SignedTransaction): PreparedTransaction |
     }
   }
   return { ok: true, tx, type, keys: [...new Set(keys)] };
+}
+
+/** Why a freeze's target is malformed, if it is. */
+function targetProblem(target: FreezeTarget): string | undefined {
+  if ('did' in target) {
+    const problem = didProblem(target.did);
+    return problem === undefined ? undefined : `target.did: ${problem}`;
+  }
+  return undefined;
+}
+
+function targetKeys(target: FreezeTarget): string[] {
+  return 'did' in target ? [identityKey(target.did)] : itemKeys(target);
+}
+
+/** Whether a freeze holds at `time` (the transaction's). */
+function frozenAt(frozen: Frozen | undefined, time: string): frozen is Frozen {
+  return frozen !== undefined && (frozen.until === undefined || Date.parse(time) < Date.parse(frozen.until));
+}
+
+function frozenRefusal(what: string, frozen: Frozen, rule = 'supervision.freeze'): Rejection {
+  return reject(
+    'frozen',
+    rule,
+    `${what} is frozen by freeze ${frozen.freeze} (entry ${frozen.since.index})${frozen.until ? ` until ${frozen.until}` : ''}`,
+    { freeze: frozen.freeze },
+  );
 }
 
 /** The keys of an item: its work, and the edition if it is one. */
@@ -531,6 +586,8 @@ export function applyTransaction(
   }
 
   if (!actor) return reject('unknown_identity', 'identity.registered', `${tx.actor} is not registered`);
+  if (frozenAt(actor.frozen, tx.time))
+    return frozenRefusal(tx.actor, actor.frozen, 'supervision.freeze.identity');
   actor.seq = tx.seq;
   actor.lastTx = at;
   state.put(identityKey(tx.actor), actor);
@@ -724,7 +781,7 @@ export function applyTransaction(
       const item = ownedItem(state, body, tx.actor, 'asset.transfer.owner', 'transfers');
       if (!item.ok) return item;
       const held = item.record;
-      const locked = lockRefusal(item);
+      const locked = lockRefusal(item, tx.time);
       if (locked) return locked;
       const recipient = state.get(identityKey(body.to), 'identity');
       if (!recipient)
@@ -773,6 +830,8 @@ export function applyTransaction(
         );
       if (pending.to !== tx.actor)
         return reject('not_recipient', 'asset.accept.recipient', `the transfer was offered to ${pending.to}`);
+      const frozenItem = freezeOf(item, tx.time);
+      if (frozenItem) return frozenItem;
       const market = ledger.policy.market ?? DEFAULT_MARKET_POLICY;
       if (market.regime === 'cn-collectibles' && !hasRealName(actor, tx.time))
         return reject(
@@ -801,6 +860,7 @@ export function applyTransaction(
           `asset ${work.id} has ${work.editions.supply} editions since entry ${work.editions.issued.index}; the supply never grows`,
           { supply: work.editions.supply },
         );
+      if (frozenAt(work.frozen, tx.time)) return frozenRefusal(`asset ${work.id}`, work.frozen);
       if (work.custody)
         return reject(
           'in_custody',
@@ -839,6 +899,8 @@ export function applyTransaction(
       const item = ownedItem(state, body, tx.actor, 'listing.create.owner', 'sells');
       if (!item.ok) return item;
       const held = item.record;
+      const frozenItem = freezeOf(item, tx.time);
+      if (frozenItem) return frozenItem;
       if (held.listing)
         return reject(
           'already_listed',
@@ -904,6 +966,8 @@ export function applyTransaction(
       if (!found.ok) return found;
       const { item, listing } = found;
       const held = item.record;
+      const frozenItem = freezeOf(item, tx.time);
+      if (frozenItem) return frozenItem;
       const settler = held.custody?.custodian ?? listing.seller;
       if (tx.actor !== settler)
         return reject(
@@ -963,6 +1027,7 @@ export function applyTransaction(
       const body = tx.body as LicenceGrant;
       const asset = state.get(assetKey(body.asset), 'asset');
       if (!asset) return reject('asset_not_found', 'asset.exists', `there is no asset ${body.asset}`);
+      if (frozenAt(asset.frozen, tx.time)) return frozenRefusal(`asset ${asset.id}`, asset.frozen);
       const day = tx.time.slice(0, 10);
       let parent: LicenceRecord | undefined;
       if (body.under === undefined) {
@@ -1111,11 +1176,94 @@ export function applyTransaction(
       return { ok: true, writes: state.writes(), subject: { asset: asset.id } };
     }
 
+    case 'supervision.freeze':
+    case 'supervision.unfreeze': {
+      if (!isOperator && !holdsRole(actor, 'regulator', tx.time))
+        return reject(
+          'not_authorized',
+          `${type}.regulator`,
+          'only an identity holding the regulator role freezes and unfreezes',
+        );
+      const body = tx.body as SupervisionFreeze | SupervisionUnfreeze;
+      let holder: { key: string; record: StateRecord & { frozen?: Frozen }; label: string };
+      if ('did' in body.target) {
+        if (body.target.did === tx.actor)
+          return reject('not_authorized', `${type}.target`, 'a regulator does not freeze or unfreeze itself');
+        const key = identityKey(body.target.did);
+        const identity = state.edit(key, 'identity');
+        if (!identity)
+          return reject(
+            'unknown_identity',
+            `${type}.target`,
+            `${body.target.did} is not a registered identity`,
+          );
+        holder = { key, record: identity, label: body.target.did };
+      } else {
+        const item = loadItem(state, body.target.asset, body.target.edition);
+        if (!item.ok) return item;
+        holder = { key: item.key, record: item.record, label: item.label };
+      }
+      if (type === 'supervision.freeze') {
+        const freeze = body as SupervisionFreeze;
+        if (frozenAt(holder.record.frozen, tx.time))
+          return reject(
+            'already_frozen',
+            'supervision.freeze.once',
+            `${holder.label} is already frozen by freeze ${holder.record.frozen.freeze}`,
+            { freeze: holder.record.frozen.freeze },
+          );
+        holder.record.frozen = {
+          freeze: context.txId,
+          since: at,
+          ...(freeze.until === undefined ? {} : { until: freeze.until }),
+        };
+        state.put(holder.key, holder.record);
+        const record: FreezeRecord = {
+          kind: 'freeze',
+          id: context.txId,
+          target: freeze.target,
+          regulator: tx.actor,
+          grounds: freeze.grounds,
+          ...(freeze.until === undefined ? {} : { until: freeze.until }),
+          at,
+        };
+        state.put(freezeKey(record.id), record);
+        return {
+          ok: true,
+          writes: state.writes(),
+          subject: { ...targetSubject(freeze.target), freeze: record.id },
+        };
+      }
+      const unfreeze = body as SupervisionUnfreeze;
+      const record = state.edit(freezeKey(unfreeze.freeze), 'freeze');
+      if (!record || holder.record.frozen?.freeze !== unfreeze.freeze)
+        return reject(
+          'freeze_not_found',
+          'supervision.unfreeze.freeze',
+          `${holder.label} is not held by freeze ${unfreeze.freeze}${holder.record.frozen ? ` (its freeze is ${holder.record.frozen.freeze})` : ''}`,
+        );
+      delete holder.record.frozen;
+      state.put(holder.key, holder.record);
+      record.lifted = {
+        ...at,
+        by: tx.actor,
+        ...(unfreeze.reason === undefined ? {} : { reason: unfreeze.reason }),
+      };
+      state.put(freezeKey(record.id), record);
+      return {
+        ok: true,
+        writes: state.writes(),
+        subject: { ...targetSubject(unfreeze.target), freeze: record.id },
+      };
+    }
+
     case 'custody.deposit': {
       const body = tx.body as CustodyDeposit;
       const item = ownedItem(state, body, tx.actor, 'custody.deposit.owner', 'deposits');
       if (!item.ok) return item;
       const held = item.record;
+      const frozenItem = freezeOf(item, tx.time);
+      if (frozenItem) return frozenItem;
       if (held.custody)
         return reject(
           'in_custody',
@@ -1169,6 +1317,8 @@ export function applyTransaction(
         );
       const market = ledger.policy.market ?? DEFAULT_MARKET_POLICY;
       const changesHands = body.to !== held.owner;
+      const frozenItem = changesHands ? freezeOf(item, tx.time) : undefined;
+      if (frozenItem) return frozenItem;
       if (changesHands && held.listing)
         return reject(
           'listed',
@@ -1328,6 +1478,14 @@ interface Item {
   firstHeld: LogRef;
 }
 
+/** The refusal if the item, or the work it is an edition of, is frozen at `time`. */
+function freezeOf(item: Item, time: string): Rejection | undefined {
+  if (frozenAt(item.record.frozen, time)) return frozenRefusal(item.label, item.record.frozen);
+  if (item.edition !== undefined && frozenAt(item.work.frozen, time))
+    return frozenRefusal(`asset ${item.work.id}, of which this is an edition,`, item.work.frozen);
+  return undefined;
+}
+
 function loadItem(state: Scratch, asset: string, edition: number | undefined): Item | Rejection {
   const work = state.get(assetKey(asset), 'asset');
   if (!work) return reject('asset_not_found', 'asset.exists', `there is no asset ${asset}`);
@@ -1377,9 +1535,11 @@ function ownedItem(
   return item;
 }
 
-/** Why the item cannot be given away now (held by a custodian, or listed), if it cannot. */
-function lockRefusal(item: Item): Rejection | undefined {
+/** Why the item cannot be given away now (frozen, held by a custodian, or listed), if it cannot. */
+function lockRefusal(item: Item, time: string): Rejection | undefined {
   const { custody, listing } = item.record;
+  const refused = freezeOf(item, time);
+  if (refused) return refused;
   if (custody)
     return reject(
       'in_custody',
@@ -1484,6 +1644,12 @@ function putEvent(
     ...(offer === undefined ? {} : { offer }),
   };
   state.put(assetEventKey(item.work.id, at.index), record);
+}
+
+function targetSubject(target: FreezeTarget): Acceptance['subject'] {
+  return 'did' in target
+    ? { did: target.did }
+    : { asset: target.asset, ...(target.edition === undefined ? {} : { edition: target.edition }) };
 }
 
 function itemSubject(item: Item, did?: string): Acceptance['subject'] {

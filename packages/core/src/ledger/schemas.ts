@@ -543,6 +543,57 @@ export const SaleSettleBody = Type.Object(
   },
 );
 
+/** Why a regulator freezes something: the category of its grounds. */
+export const FREEZE_CATEGORIES = [
+  'infringement',
+  'fraud',
+  'illegal-content',
+  'court-order',
+  'sanctions',
+  'investigation',
+  'other',
+] as const;
+
+/** What a freeze holds: a work, one edition of it, or an identity. */
+export const FreezeTargetSchema = Type.Union([
+  Type.Object(
+    { asset: AssetIdSchema, edition: Type.Optional(EditionNumberSchema) },
+    { additionalProperties: false },
+  ),
+  Type.Object({ did: DidKeySchema }, { additionalProperties: false }),
+]);
+export type FreezeTarget = Static<typeof FreezeTargetSchema>;
+
+export const SupervisionFreezeBody = Type.Object(
+  {
+    target: FreezeTargetSchema,
+    grounds: Type.Object(
+      {
+        category: Type.Union(FREEZE_CATEGORIES.map((c) => Type.Literal(c))),
+        text: Type.String({ minLength: 1, maxLength: 2000, pattern: TEXT }),
+      },
+      { additionalProperties: false },
+    ),
+    /** When the freeze ends by itself (an XML Schema dateTimeStamp); absent: until unfrozen. */
+    until: Type.Optional(Type.String({ maxLength: 40 })),
+  },
+  {
+    additionalProperties: false,
+    description:
+      'A regulator freezes a work, an edition or an identity, on the record with its grounds: a frozen item is not transferred, licensed, listed or sold; a frozen identity does not act',
+  },
+);
+
+export const SupervisionUnfreezeBody = Type.Object(
+  {
+    target: FreezeTargetSchema,
+    /** The id of the supervision.freeze transaction it lifts. */
+    freeze: TxIdSchema,
+    reason: Type.Optional(Type.String({ minLength: 1, maxLength: 2000, pattern: TEXT })),
+  },
+  { additionalProperties: false, description: 'A regulator lifts a freeze, on the record' },
+);
+
 /** Every transaction type this version knows, with its body's schema. */
 export const BODY_SCHEMAS = {
   'ledger.genesis': LedgerGenesisBody,
@@ -563,6 +614,8 @@ export const BODY_SCHEMAS = {
   'listing.create': ListingCreateBody,
   'listing.cancel': ListingCancelBody,
   'sale.settle': SaleSettleBody,
+  'supervision.freeze': SupervisionFreezeBody,
+  'supervision.unfreeze': SupervisionUnfreezeBody,
 } as const satisfies Record<string, TSchema>;
 
 export type TransactionType = keyof typeof BODY_SCHEMAS;
@@ -585,6 +638,8 @@ export type EditionIssue = BodyOf<'edition.issue'>;
 export type ListingCreate = BodyOf<'listing.create'>;
 export type ListingCancel = BodyOf<'listing.cancel'>;
 export type SaleSettle = BodyOf<'sale.settle'>;
+export type SupervisionFreeze = BodyOf<'supervision.freeze'>;
+export type SupervisionUnfreeze = BodyOf<'supervision.unfreeze'>;
 
 export function isTransactionType(type: string): type is TransactionType {
   return Object.hasOwn(BODY_SCHEMAS, type);

@@ -79,6 +79,15 @@ export const LedgerRecordSchema = Type.Object(
   { description: 'The ledger itself: its operator, name and policy, set by the genesis transaction' },
 );
 
+const FrozenSchema = Type.Object(
+  {
+    freeze: TxIdSchema,
+    until: Type.Optional(Type.String({ description: 'When the freeze ends by itself' })),
+    since: LogRefSchema,
+  },
+  { description: 'Frozen by a regulator: the freeze (supervision.freeze) and its end, if it has one' },
+);
+
 export const IdentityRecordSchema = Type.Object({
   kind: Type.Literal('identity'),
   did: DidKeySchema,
@@ -113,6 +122,7 @@ export const IdentityRecordSchema = Type.Object({
   ),
   registered: LogRefSchema,
   lastTx: LogRefSchema,
+  frozen: Type.Optional(FrozenSchema),
 });
 
 export const IdentityViewSchema = Type.Composite(
@@ -153,6 +163,7 @@ const HoldingStateProperties = {
     Type.Object({ custodian: DidKeySchema, depositor: DidKeySchema, since: LogRefSchema }),
   ),
   listing: Type.Optional(ItemListingSchema),
+  frozen: Type.Optional(FrozenSchema),
 };
 
 export const AssetRecordSchema = Type.Object(
@@ -190,6 +201,7 @@ export const AssetRecordSchema = Type.Object(
       ),
     ),
     listing: Type.Optional(ItemListingSchema),
+    frozen: Type.Optional(FrozenSchema),
     editions: Type.Optional(
       Type.Object(
         {
@@ -500,6 +512,7 @@ export const TxAcceptedSchema = Type.Object(
         licence: Type.Optional(TxIdSchema),
         listing: Type.Optional(TxIdSchema),
         sale: Type.Optional(TxIdSchema),
+        freeze: Type.Optional(TxIdSchema),
         did: Type.Optional(DidKeySchema),
       },
       {

@@ -283,6 +283,7 @@ function createdAt(record: StateRecord): number {
     case 'asset-event':
     case 'valuation':
     case 'sale':
+    case 'freeze':
       return record.at.index;
     case 'edition':
       return record.issued.index;
