@@ -634,6 +634,31 @@ describe('OpenAPI document against a running node', () => {
     };
     assert.equal((await submit('sale.settle', sale)).statusCode, 201);
     assert.equal((await submit('sale.settle', sale)).statusCode, 409);
+    seq -= 1; // refused: its sequence number is still the next one
+    // The operator freezes edition 2 (on the record, with its grounds).
+    const operatorFreeze = signTransaction(
+      {
+        v: 1,
+        type: 'supervision.freeze',
+        actor: node.operator,
+        seq: (await node.app.inject(`/v1/identities/${node.operator}`)).json().seq + 1,
+        time: new Date().toISOString(),
+        body: {
+          target: { asset, edition: 2 },
+          grounds: { category: 'investigation', text: 'A test freeze.' },
+        },
+      },
+      node.operatorKey.seed,
+    );
+    const frozen = await request('POST', '/v1/tx', {
+      headers: { 'content-type': 'application/json' },
+      payload: Buffer.from(encodeTransaction(operatorFreeze)),
+    });
+    assert.equal(frozen.statusCode, 201, frozen.body);
+    const freezeId = (frozen.json() as { txId: string }).txId;
+    const refused = await submit('listing.create', { asset, edition: 2, price: '1' });
+    assert.equal(refused.statusCode, 423, refused.body);
+    seq -= 1;
     const size = (await node.storage.readEntries(0, 10)).length;
     const other = `bafkrei${'a'.repeat(52)}`;
     const unknownDid = didFromSeed(new Uint8Array(32).fill(9));
@@ -698,6 +723,10 @@ describe('OpenAPI document against a running node', () => {
       ['GET', `/v1/identities/${actor}/sales?as=seller`, 200],
       ['GET', `/v1/identities/${node.operator}/sales`, 200],
       ['GET', '/v1/identities/did:key:nope/holdings', 400],
+      ['GET', '/v1/supervision/freezes', 200],
+      ['GET', `/v1/supervision/freezes/${freezeId}`, 200],
+      ['GET', `/v1/supervision/freezes/${'0'.repeat(64)}`, 404],
+      ['GET', '/v1/supervision/freezes?limit=x', 400],
       ['GET', `/v1/assets/${asset}/certificate?holder=${actor}`, 200],
       ['GET', `/v1/assets/${asset}/certificate?holder=${node.operator}&edition=1&format=pdf`, 200],
       ['GET', `/v1/assets/${asset}/certificate?holder=${actor}&edition=2&format=png`, 200],

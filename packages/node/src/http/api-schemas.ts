@@ -13,6 +13,7 @@ import {
   CredentialSchema,
   DidKeySchema,
   DidWebSchema,
+  FreezeTargetSchema,
   LicenceTermsSchema,
   MAX_EDITIONS,
   MAX_ENTRY_SIZE,
@@ -20,6 +21,7 @@ import {
   PolicySchema,
   RECEIPT_FORMAT,
   RoleSchema,
+  SupervisionFreezeBody,
   type TransactionType,
   TX_VERSION,
   TxIdSchema,
@@ -472,6 +474,24 @@ export const AssetValuationsSchema = Type.Object({
   truncated: Type.Optional(Type.Literal(true, { description: 'There are more valuations than listed' })),
 });
 
+export const FreezeRecordSchema = Type.Object(
+  {
+    kind: Type.Literal('freeze'),
+    id: TxIdSchema,
+    target: FreezeTargetSchema,
+    regulator: DidKeySchema,
+    grounds: SupervisionFreezeBody.properties.grounds,
+    until: Type.Optional(Type.String()),
+    at: LogRefSchema,
+    lifted: Type.Optional(
+      Type.Composite([LogRefSchema, Type.Object({ by: DidKeySchema, reason: Type.Optional(Type.String()) })]),
+    ),
+  },
+  { description: "A regulator's freeze, its grounds, and its lifting if it was lifted" },
+);
+
+export const FreezesPageSchema = partyPage(FreezeRecordSchema, 'Freezes, newest first');
+
 export const LicencesPageSchema = partyPage(LicenceRecordSchema, 'Licences an identity holds or granted');
 export const ListingsPageSchema = partyPage(ListingRecordSchema, 'Listings');
 export const SalesPageSchema = partyPage(SaleRecordSchema, 'Sales an identity made or bought');
@@ -662,6 +682,8 @@ export const API_SCHEMAS = {
   LicencesPage: LicencesPageSchema,
   ListingsPage: ListingsPageSchema,
   SalesPage: SalesPageSchema,
+  Freeze: FreezeRecordSchema,
+  FreezesPage: FreezesPageSchema,
   Receipt: ReceiptSchema,
   TxAccepted: TxAcceptedSchema,
   AppendedEntry: AppendedEntrySchema,

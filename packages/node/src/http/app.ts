@@ -12,6 +12,7 @@ import { type LogRoutesOptions, logRoutes } from './log-routes.js';
 import { marketRoutes } from './market-routes.js';
 import { PROBLEMS, type ProblemCode, ProblemError, problemBody } from './problems.js';
 import { proofRoutes } from './proof-routes.js';
+import { supervisionRoutes } from './supervision-routes.js';
 import { type TxRoutesOptions, txRoutes } from './tx-routes.js';
 
 export interface AppOptions extends LogRoutesOptions {
@@ -111,6 +112,7 @@ export function buildApp(options: AppOptions): FastifyInstance {
     app.register(txRoutes, { ...options.ledger.tx, reader: options.reader, vkey: options.vkey });
     app.register(ledgerRoutes, { ledger: options.ledger.reads });
     app.register(marketRoutes, { ledger: options.ledger.reads });
+    app.register(supervisionRoutes, { ledger: options.ledger.reads });
     app.register(certificateRoutes, {
       ledger: options.ledger.reads,
       reader: options.reader,

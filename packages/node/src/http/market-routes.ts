@@ -106,6 +106,27 @@ function decodeCursor(cursor: string): { idx: number; key: string } {
   throw new ProblemError('invalid_query', 'cursor: not a cursor this node gave out');
 }
 
+/** A page of records from the owner and party index (newest first), for a checked query. */
+export async function partyPage<T extends TObject>(
+  ledger: LedgerReads,
+  rawQuery: unknown,
+  schema: T,
+  partyQuery: Omit<PartyQuery, 'limit' | 'after'>,
+) {
+  const query = checkedQuery(schema, rawQuery);
+  const limit = query.limit === undefined ? 20 : Number(query.limit);
+  const rows = await ledger.queryParty({
+    ...partyQuery,
+    ...(query.cursor === undefined ? {} : { after: decodeCursor(query.cursor) }),
+    limit,
+  });
+  const last = rows.at(-1);
+  return {
+    items: rows.map((row) => JSON.parse(row.value) as unknown),
+    nextCursor: rows.length === limit && last ? encodeCursor(last) : null,
+  };
+}
+
 export async function marketRoutes(app: FastifyInstance, options: MarketRoutesOptions): Promise<void> {
   const { ledger } = options;
   const read = async <T>(key: string): Promise<T | undefined> =>
@@ -126,23 +147,6 @@ export async function marketRoutes(app: FastifyInstance, options: MarketRoutesOp
       .map((json) => JSON.parse(json) as T)
       .sort((a, b) => index(a) - index(b));
     return { records, truncated: scanned.length > MAX_LISTED };
-  };
-
-  const partyPage = async (
-    query: Record<string, string | undefined>,
-    partyQuery: Omit<PartyQuery, 'limit'>,
-  ) => {
-    const limit = query.limit === undefined ? 20 : Number(query.limit);
-    const rows = await ledger.queryParty({
-      ...partyQuery,
-      ...(query.cursor === undefined ? {} : { after: decodeCursor(query.cursor) }),
-      limit,
-    });
-    const last = rows.at(-1);
-    return {
-      items: rows.map((row) => JSON.parse(row.value) as unknown),
-      nextCursor: rows.length === limit && last ? encodeCursor(last) : null,
-    };
   };
 
   app.get('/v1/assets/:id/editions', async (request) => {
@@ -182,13 +186,13 @@ export async function marketRoutes(app: FastifyInstance, options: MarketRoutesOp
   });
 
   app.get('/v1/listings', async (request) => {
-    return partyPage(checkedQuery(HoldingsQuery, request.query), { kinds: ['listing'] });
+    return partyPage(ledger, request.query, HoldingsQuery, { kinds: ['listing'] });
   });
 
   app.get('/v1/identities/:did/holdings', async (request) => {
     const { did } = request.params as { did: string };
     checkDid(did);
-    return partyPage(checkedQuery(HoldingsQuery, request.query), { kinds: ['asset', 'edition'], owner: did });
+    return partyPage(ledger, request.query, HoldingsQuery, { kinds: ['asset', 'edition'], owner: did });
   });
 
   app.get('/v1/identities/:did/licences', async (request) => {
@@ -196,13 +200,13 @@ export async function marketRoutes(app: FastifyInstance, options: MarketRoutesOp
     checkDid(did);
     const query = checkedQuery(IdentityLicencesQuery, request.query);
     const side = query.as === 'grantor' ? { party: did } : { owner: did };
-    return partyPage(query, { kinds: ['licence'], ...side });
+    return partyPage(ledger, query, IdentityLicencesQuery, { kinds: ['licence'], ...side });
   });
 
   app.get('/v1/identities/:did/listings', async (request) => {
     const { did } = request.params as { did: string };
     checkDid(did);
-    return partyPage(checkedQuery(HoldingsQuery, request.query), { kinds: ['listing'], owner: did });
+    return partyPage(ledger, request.query, HoldingsQuery, { kinds: ['listing'], owner: did });
   });
 
   app.get('/v1/identities/:did/sales', async (request) => {
@@ -210,6 +214,6 @@ export async function marketRoutes(app: FastifyInstance, options: MarketRoutesOp
     checkDid(did);
     const query = checkedQuery(IdentitySalesQuery, request.query);
     const side = query.as === 'seller' ? { party: did } : { owner: did };
-    return partyPage(query, { kinds: ['sale'], ...side });
+    return partyPage(ledger, query, IdentitySalesQuery, { kinds: ['sale'], ...side });
   });
 }

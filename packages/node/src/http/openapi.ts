@@ -99,6 +99,7 @@ const TAGS = [
       'rules) and, if accepted, sequenced into the log; the answer carries a receipt anyone can verify offline.',
   },
   { name: 'ledger', description: "The ledger's current state: identities, credentials, assets." },
+  { name: 'supervision', description: 'Supervision on the record: freezes, their grounds and authors.' },
   {
     name: 'circulation',
     description: 'Editions, listings and sales; what an identity holds, licensed, listed and bought.',
@@ -840,6 +841,34 @@ const ROUTES: RouteDoc[] = [
           },
         },
       },
+    },
+  },
+  {
+    method: 'get',
+    path: '/v1/supervision/freezes',
+    ledger: true,
+    errors: ['invalid_query'],
+    operation: {
+      operationId: 'listFreezes',
+      tags: ['supervision'],
+      summary: 'Every freeze',
+      description:
+        'Every supervision.freeze on the record, newest first, with its grounds, its author and its lifting.',
+      parameters: queryParameters(HoldingsQuery),
+      responses: { 200: { description: 'A page of freezes', content: json(ref('FreezesPage')) } },
+    },
+  },
+  {
+    method: 'get',
+    path: '/v1/supervision/freezes/{id}',
+    ledger: true,
+    errors: ['freeze_not_found'],
+    operation: {
+      operationId: 'getFreeze',
+      tags: ['supervision'],
+      summary: 'A freeze',
+      parameters: [pathParam('id', TxIdSchema)],
+      responses: { 200: { description: 'The freeze', content: json(ref('Freeze')) } },
     },
   },
   {
