@@ -518,6 +518,35 @@ class Workload {
     }
   }
 
+  /** Freezes made (the node decides which were accepted). */
+  readonly freezes: { id: string; target: { asset: string } }[] = [];
+
+  /**
+   * The operator (mostly) freezes a work, sometimes for a while only; or lifts a freeze. (Identities
+   * are not frozen here: the model's expected refusals assume their actors may act.)
+   */
+  async supervise(): Promise<void> {
+    if (this.assets.length === 0) return this.registerAsset();
+    const people = this.registeredPeople();
+    const actor = this.chance(0.85) || people.length === 0 ? this.operator : this.pick(people);
+    if (this.freezes.length > 0 && this.chance(0.4)) {
+      const freeze = this.pick(this.freezes);
+      await this.post(
+        actor,
+        actor.sign('supervision.unfreeze', { target: freeze.target, freeze: freeze.id }),
+        'supervision.unfreeze',
+      );
+      return;
+    }
+    const target = { asset: this.pick(this.assets).id };
+    const until = this.chance(0.3)
+      ? { until: new Date(Date.now() + 1000 * (1 + this.int(30))).toISOString() }
+      : {};
+    const body = { target, grounds: { category: 'investigation', text: `case ${this.next()}` }, ...until };
+    const answer = await this.post(actor, actor.sign('supervision.freeze', body), 'supervision.freeze');
+    if ('txId' in answer) this.freezes.push({ id: answer.txId, target });
+  }
+
   /** The recipient (mostly) accepts a pending transfer. */
   async acceptTransfer(): Promise<void> {
     const waiting = this.assets.filter((a) => a.pending);
@@ -843,6 +872,7 @@ class Workload {
       [4, () => this.issueEditions()],
       [5, () => this.listItem()],
       [10, () => this.settleSale()],
+      [4, () => this.supervise()],
     ];
     const total = kinds.reduce((sum, [weight]) => sum + weight, 0);
     for (let i = 0; i < steps; i++) {
@@ -930,6 +960,7 @@ for (const backend of BACKENDS) {
         'edition.issue',
         'listing.create',
         'sale.settle',
+        'supervision.freeze',
       ])
         assert.ok(
           [...expect.atIndex.values()].some((e) => e.what === what),
