@@ -63,19 +63,24 @@ function distanceToBox(
   return 2 * EARTH_RADIUS_M * Math.asin(Math.min(1, Math.sqrt(h)));
 }
 
-/** Whether any of the asset's cells (at that revision) lies within `radius` of the point. */
-async function within(
+/** For each match, whether any of its cells (at that revision) lies within the radius of the point. */
+async function withinAll(
   ledger: LedgerReads,
-  match: PlaceMatch,
-  lat: number,
-  lng: number,
-  radius: number,
-): Promise<boolean> {
-  const key = assetRevisionKey(match.asset, match.revision);
-  const json = (await ledger.readState([key])).get(key);
-  const place = json ? (JSON.parse(json) as AssetRevisionRecord).metadata.place : undefined;
-  if (!place) return false;
-  return placeCells(place).some((code) => distanceToBox(lat, lng, decodeGrid(code).bounds) <= radius);
+  matches: readonly PlaceMatch[],
+  near: { lat: number; lng: number; radius: number },
+): Promise<boolean[]> {
+  const keys = matches.map((m) => assetRevisionKey(m.asset, m.revision));
+  const found = await ledger.readState(keys);
+  return keys.map((key) => {
+    const json = found.get(key);
+    const place = json ? (JSON.parse(json) as AssetRevisionRecord).metadata.place : undefined;
+    return (
+      place !== undefined &&
+      placeCells(place).some(
+        (code) => distanceToBox(near.lat, near.lng, decodeGrid(code).bounds) <= near.radius,
+      )
+    );
+  });
 }
 
 /** Answer a spatial asset query: a page of assets, newest first, and the cursor after it. */
@@ -123,18 +128,21 @@ export async function searchPlaces(ledger: LedgerReads, params: SpatialParams, l
   let before = params.cursor === undefined ? undefined : Number(params.cursor);
   let exhausted = false;
   for (let round = 0; matches.length < limit && round < (near ? MAX_NEAR_ROUNDS : 1); round++) {
+    // A circle fills about π/4 of the box searched: a near query reads twice a page at a time.
+    const pageSize = near ? 2 * limit : limit;
     const page = await ledger.queryPlaces({
       search,
       ...(at === undefined ? {} : { at }),
       ...(before === undefined ? {} : { before }),
-      limit,
+      limit: pageSize,
     });
-    for (const match of page) {
+    const inside = near ? await withinAll(ledger, page, near) : page.map(() => true);
+    for (const [i, match] of page.entries()) {
       before = match.idx;
-      if (!near || (await within(ledger, match, near.lat, near.lng, near.radius))) matches.push(match);
+      if (inside[i]) matches.push(match);
       if (matches.length === limit) break;
     }
-    if (page.length < limit) {
+    if (page.length < pageSize) {
       exhausted = true;
       break;
     }

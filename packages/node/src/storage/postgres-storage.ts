@@ -162,6 +162,7 @@ class PostgresReads implements LogReads, LedgerReads {
       query,
       { places: 'cinnabar_asset_places', versions: 'cinnabar_asset_versions' },
       (n) => `$${n}`,
+      'postgres',
     );
     const { rows } = await this.db.query<{ asset: string; revision: number; idx: string }>(sql, params);
     return rows.map((r) => ({ asset: r.asset, revision: r.revision, idx: Number(r.idx) }));
@@ -205,7 +206,9 @@ export class PostgresStorage extends PostgresReads implements LogStorage {
     private readonly url: string,
     poolSize = 8,
   ) {
-    const pool = new pg.Pool({ connectionString: url, max: poolSize });
+    // No JIT: the node's queries are short, and compiling one took longer than running it (a spatial
+    // query at a million places spent 247 of its 506 ms in JIT; BENCHMARKS.md).
+    const pool = new pg.Pool({ connectionString: url, max: poolSize, options: '-c jit=off' });
     super(pool);
     this.pool = pool;
     // An idle client's error (server restart) must not crash the process; the next query reports it.
