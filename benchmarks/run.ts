@@ -1,4 +1,4 @@
-// npm run bench [-- --only append,http,registration,circulation,peers,proofs,memory,grid --sizes 1000000,10000000 --backends sqlite,postgres --seconds 10]
+// npm run bench [-- --only append,http,registration,circulation,peers,proofs,memory,grid,places --sizes 1000000,10000000 --backends sqlite,postgres --seconds 10]
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -7,6 +7,7 @@ import { startPostgres } from '../packages/node/test/support/postgres-server.js'
 import { conflictBurst } from './circulation/conflicts.js';
 import { transferHttp } from './circulation/http.js';
 import { gridCodec } from './grid/codec.js';
+import { placesBench } from './grid/places.js';
 import { appendThroughput } from './ledger/append-throughput.js';
 import { benchDataDir, buildLog } from './ledger/build-log.js';
 import { httpAppend } from './ledger/http-append.js';
@@ -19,7 +20,7 @@ import { fmt, machine } from './support.js';
 
 const { values } = parseArgs({
   options: {
-    only: { type: 'string', default: 'append,http,registration,circulation,peers,proofs,memory,grid' },
+    only: { type: 'string', default: 'append,http,registration,circulation,peers,proofs,memory,grid,places' },
     sizes: { type: 'string', default: '1000000,10000000' },
     backends: { type: 'string', default: 'sqlite,postgres' },
     seconds: { type: 'string', default: '10' },
@@ -45,7 +46,7 @@ const record = (task: string, result: unknown) => {
 log(`machine: ${machine()}`);
 const pg =
   backends.includes('postgres') &&
-  ['append', 'http', 'registration', 'circulation', 'proofs', 'memory'].some((t) => only.has(t))
+  ['append', 'http', 'registration', 'circulation', 'proofs', 'memory', 'places'].some((t) => only.has(t))
     ? await startPostgres()
     : undefined;
 // The PostgreSQL data lives in a throwaway cluster: large logs are rebuilt on every run.
@@ -192,6 +193,20 @@ try {
             }),
           );
       }
+    }
+    if (only.has('places')) {
+      // Spatial queries of the place index at a million registered places (GET /v1/assets?cell=|bbox=|
+      // near=&radius=[&at=] as searchPlaces runs them): latency per kind of query, and the index's size.
+      const databaseUrl = await databaseFor(backend);
+      record(
+        'places',
+        await placesBench({
+          backend,
+          ...(databaseUrl ? { databaseUrl } : {}),
+          cacheDir: values.cache,
+          log,
+        }),
+      );
     }
   }
   if (only.has('peers')) {
