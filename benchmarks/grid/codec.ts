@@ -25,6 +25,7 @@ import {
   getHexagonEdgeLengthAvg,
   latLngToCell,
 } from 'h3-js';
+import { mulberry32 } from '../support.js';
 
 export interface GridCodecOptions {
   /** Beidou levels to measure (each against its nearest H3 resolution). */
@@ -84,18 +85,6 @@ export interface GridCodecResult {
 const ARC = ['', '6° x 4°', "30' x 30'", "15' x 10'", "1' x 1'", '4" x 4"', '2" x 2"'];
 const EARTH_RADIUS_M = 6_371_007.2; // authalic, as H3 uses
 const METRES_PER_UNIT = (EARTH_RADIUS_M * Math.PI) / 180 / UNITS_PER_DEGREE;
-
-/** mulberry32: a small seeded PRNG, floats in [0, 1). */
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 let sink = 0;
 const consume = (n: number) => {

@@ -44,7 +44,7 @@ import { stateRow } from '../../packages/node/src/ledger/node-ledger.js';
 import { type PlaceRow, placeRows, type VersionRow } from '../../packages/node/src/ledger/place-index.js';
 import { placeSelect } from '../../packages/node/src/storage/ledger-queries.js';
 import type { PlaceQuery, StateRow } from '../../packages/node/src/storage/log-storage.js';
-import { fmt, nowMs, quantile } from '../support.js';
+import { fmt, mulberry32, nowMs, quantile } from '../support.js';
 
 /** Bump when the generated data changes: a cached SQLite file of another version is built again. */
 const DATA_VERSION = 1;
@@ -111,18 +111,6 @@ export interface PlacesResult {
   };
   /** The kind with the highest p95: the place SQL of its slowest query, its plan and its time alone. */
   slowest: { kind: string; sql: string; params: (string | number)[]; plan: string[]; ms: number };
-}
-
-/** mulberry32: a small seeded PRNG, floats in [0, 1). */
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 /** Cities and their weights (urban population, millions, roughly). */
