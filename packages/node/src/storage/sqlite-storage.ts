@@ -269,20 +269,7 @@ export class SqliteStorage implements LogStorage {
       s.putState.run(r.key, r.kind, r.value, r.owner, r.party, r.media, r.search, r.idx);
     for (const m of ledger.media) s.putMedia.run(m.asset, m.cid, m.phash, m.geometry, m.idx);
     for (const m of ledger.marks) s.putMark.run(m.asset, m.other, m.reason, m.distance);
-    for (const r of ledger.places ?? [])
-      s.putPlace.run(
-        r.cell,
-        r.asset,
-        r.revision,
-        r.south,
-        r.west,
-        r.north,
-        r.east,
-        r.validFrom,
-        r.validTo,
-        r.idx,
-      );
-    for (const v of ledger.versions ?? []) s.putVersion.run(v.asset, v.revision, v.validFrom, v.validTo);
+    this.writePlaces(ledger.places ?? [], ledger.versions ?? []);
   }
 
   async readState(keys: readonly string[]): Promise<Map<string, string>> {
