@@ -39,9 +39,9 @@ const PAYMENT = 'ab'.repeat(32);
  */
 function world(policy: MarketPolicy = DEFAULT_MARKET_POLICY) {
   const { ledger, operator, people } = TestLedger.started({
-    people: ['ann', 'bob', 'cat', 'dan', 'keeper', 'val'],
+    people: ['ann', 'bob', 'cat', 'dan', 'keeper', 'val', 'reg'],
   });
-  const [ann, bob, cat, dan, keeper, val] = people as [Actor, Actor, Actor, Actor, Actor, Actor];
+  const [ann, bob, cat, dan, keeper, val, reg] = people as [Actor, Actor, Actor, Actor, Actor, Actor, Actor];
   ledger.accept(operator, 'policy.set', { policy: { realNameToRegister: false, market: policy } });
   ledger.accept(operator, 'credential.issue', {
     credential: operator.roleCredential(keeper, 'custodian', 'keeper'),
@@ -49,12 +49,15 @@ function world(policy: MarketPolicy = DEFAULT_MARKET_POLICY) {
   ledger.accept(operator, 'credential.issue', {
     credential: operator.roleCredential(val, 'appraiser', 'val'),
   });
+  ledger.accept(operator, 'credential.issue', {
+    credential: operator.roleCredential(reg, 'regulator', 'reg'),
+  });
   for (const a of people)
     ledger.accept(operator, 'credential.issue', {
       credential: operator.realNameCredential(a, `rn-${a.label}`),
     });
   const id = ledger.accept(ann, 'asset.register', assetBody('work'), { time: T0 }).txId;
-  return { ledger, operator, ann, bob, cat, dan, keeper, val, id };
+  return { ledger, operator, ann, bob, cat, dan, keeper, val, reg, id };
 }
 
 function record<K extends string>(ledger: TestLedger, key: string, kind: K) {
@@ -518,7 +521,7 @@ describe('the price split', () => {
 // ---------------------------------------------------------------------------------------------
 // Who may do what: every circulation transaction type, tried by every role, under both regimes.
 
-const ROLES = ['owner', 'recipient', 'stranger', 'custodian', 'appraiser', 'operator'] as const;
+const ROLES = ['owner', 'recipient', 'stranger', 'custodian', 'appraiser', 'operator', 'regulator'] as const;
 type RoleName = (typeof ROLES)[number];
 
 const TERMS: LicenceTerms = {
@@ -589,6 +592,21 @@ const ROWS: Row[] = [
     type: 'policy.set',
     body: () => ({ realNameToRegister: false, market: DEFAULT_MARKET_POLICY }),
   },
+  {
+    type: 'supervision.freeze',
+    body: (w) => ({ target: { asset: w.id }, grounds: { category: 'investigation', text: 'A table test.' } }),
+  },
+  {
+    type: 'supervision.unfreeze',
+    setup: (w, time) =>
+      w.ledger.accept(
+        w.reg,
+        'supervision.freeze',
+        { target: { asset: w.id }, grounds: { category: 'investigation', text: 'A table test.' } },
+        { time },
+      ).txId,
+    body: (w, freeze) => ({ target: { asset: w.id }, freeze }),
+  },
 ];
 
 function actorFor(w: World, role: RoleName): Actor {
@@ -599,6 +617,7 @@ function actorFor(w: World, role: RoleName): Actor {
     custodian: w.keeper,
     appraiser: w.val,
     operator: w.operator,
+    regulator: w.reg,
   }[role];
 }
 
@@ -627,27 +646,44 @@ const o = (cells: string): Record<RoleName, string> =>
   Object.fromEntries(cells.split(/\s+/).map((cell, i) => [ROLES[i], cell])) as Record<RoleName, string>;
 
 describe('who may do what', () => {
-  //                                  owner       recipient       stranger        custodian       appraiser       operator
+  //            owner recipient stranger custodian appraiser operator regulator
   const common = {
-    'asset.transfer': o('ok not_owner not_owner not_owner not_owner not_owner'),
-    'licence.grant': o('ok not_owner not_owner not_owner not_owner not_owner'),
-    'licence.revoke': o('ok not_authorized not_authorized not_authorized not_authorized not_authorized'),
-    'edition.issue': o('ok not_owner not_owner not_owner not_owner not_owner'),
+    'asset.transfer': o('ok not_owner not_owner not_owner not_owner not_owner not_owner'),
+    'licence.grant': o('ok not_owner not_owner not_owner not_owner not_owner not_owner'),
+    'licence.revoke': o(
+      'ok not_authorized not_authorized not_authorized not_authorized not_authorized not_authorized',
+    ),
+    'edition.issue': o('ok not_owner not_owner not_owner not_owner not_owner not_owner'),
     // The custodian is the body's custodian: nobody deposits with themselves.
-    'custody.deposit': o('ok not_owner not_owner invalid_body not_owner not_owner'),
-    'custody.release': o('not_authorized not_authorized not_authorized ok not_authorized not_authorized'),
-    'listing.create': o('ok not_owner not_owner not_owner not_owner not_owner'),
-    'listing.cancel': o('ok not_owner not_owner not_owner not_owner not_owner'),
-    'sale.settle': o('ok not_authorized not_authorized not_authorized not_authorized not_authorized'),
-    'valuation.attest': o('not_authorized not_authorized not_authorized not_authorized ok not_authorized'),
-    'policy.set': o('not_authorized not_authorized not_authorized not_authorized not_authorized ok'),
+    'custody.deposit': o('ok not_owner not_owner invalid_body not_owner not_owner not_owner'),
+    'custody.release': o(
+      'not_authorized not_authorized not_authorized ok not_authorized not_authorized not_authorized',
+    ),
+    'listing.create': o('ok not_owner not_owner not_owner not_owner not_owner not_owner'),
+    'listing.cancel': o('ok not_owner not_owner not_owner not_owner not_owner not_owner'),
+    'sale.settle': o(
+      'ok not_authorized not_authorized not_authorized not_authorized not_authorized not_authorized',
+    ),
+    'valuation.attest': o(
+      'not_authorized not_authorized not_authorized not_authorized ok not_authorized not_authorized',
+    ),
+    'policy.set': o(
+      'not_authorized not_authorized not_authorized not_authorized not_authorized ok not_authorized',
+    ),
+    // Supervision: the regulator role, and the operator (who holds every role).
+    'supervision.freeze': o(
+      'not_authorized not_authorized not_authorized not_authorized not_authorized ok ok',
+    ),
+    'supervision.unfreeze': o(
+      'not_authorized not_authorized not_authorized not_authorized not_authorized ok ok',
+    ),
   };
 
   test('open-market: transfers move at once, so there is nothing to accept', () => {
     assert.deepEqual(outcomes(DEFAULT_MARKET_POLICY), {
       ...common,
       'asset.accept': o(
-        'no_pending_transfer no_pending_transfer no_pending_transfer no_pending_transfer no_pending_transfer no_pending_transfer',
+        'no_pending_transfer no_pending_transfer no_pending_transfer no_pending_transfer no_pending_transfer no_pending_transfer no_pending_transfer',
       ),
     });
   });
@@ -655,7 +691,9 @@ describe('who may do what', () => {
   test('cn-collectibles: only the recipient accepts', () => {
     assert.deepEqual(outcomes(CN_COLLECTIBLES_POLICY), {
       ...common,
-      'asset.accept': o('not_recipient ok not_recipient not_recipient not_recipient not_recipient'),
+      'asset.accept': o(
+        'not_recipient ok not_recipient not_recipient not_recipient not_recipient not_recipient',
+      ),
     });
   });
 });
