@@ -22,6 +22,7 @@ import type {
   SaleRecord,
   ValuationRecord,
 } from './ledger/records.js';
+import type { Acceptance } from './ledger/rules.js';
 import { MAX_NOTE_SIZE } from './note.js';
 import { readAtMost } from './read-bounded.js';
 import type { Receipt } from './receipt.js';
@@ -167,17 +168,8 @@ export interface TxAccepted {
   index: number;
   type: string;
   actor: string;
-  /** The asset, credential or identity it made or changed. */
-  subject: {
-    asset?: string;
-    edition?: number;
-    credential?: string;
-    licence?: string;
-    listing?: string;
-    sale?: string;
-    freeze?: string;
-    did?: string;
-  };
+  /** What it made or changed, as the ledger's rules name it. */
+  subject: Acceptance['subject'];
   /** Registered assets that look or are shaped like this one. */
   possiblePriorWork?: PriorWorkMark[];
   receipt: Receipt;
