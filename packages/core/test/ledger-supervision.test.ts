@@ -11,6 +11,8 @@ import {
   freezeKey,
   type IdentityRecord,
   identityKey,
+  type TakedownRecord,
+  takedownKey,
 } from '../src/ledger/records.js';
 import { type Actor, assetBody, refusedUnchanged, T0, TestLedger } from './support/ledger-actors.js';
 
@@ -176,5 +178,90 @@ describe('supervision: freeze and unfreeze', () => {
     );
     ledger.accept(reg, 'supervision.unfreeze', { target: { did: ann.did }, freeze });
     ledger.accept(ann, 'asset.transfer', { asset: id, to: bob.did });
+  });
+});
+
+describe('supervision: takedown and restore', () => {
+  test('content taken down and restored by the regulator, on the record; the work still moves', () => {
+    const { ledger, ann, bob, reg, id } = world();
+    refusedUnchanged(
+      ledger,
+      () => ledger.submit(ann, 'supervision.takedown', { asset: id, grounds: GROUNDS }),
+      'not_authorized',
+      'supervision.takedown.regulator',
+    );
+    const takedown = ledger.accept(reg, 'supervision.takedown', { asset: id, grounds: GROUNDS });
+    assert.deepEqual(takedown.subject, { asset: id, takedown: takedown.txId });
+    const at = { index: ledger.entries.length - 1, txId: takedown.txId, time: T0 };
+    assert.deepEqual((ledger.get(assetKey(id)) as AssetRecord).takenDown, {
+      takedown: takedown.txId,
+      since: at,
+    });
+    assert.deepEqual(ledger.get(takedownKey(takedown.txId)), {
+      kind: 'takedown',
+      id: takedown.txId,
+      asset: id,
+      regulator: reg.did,
+      grounds: GROUNDS,
+      at,
+    } satisfies TakedownRecord);
+    refusedUnchanged(
+      ledger,
+      () => ledger.submit(reg, 'supervision.takedown', { asset: id, grounds: GROUNDS }),
+      'already_taken_down',
+      'supervision.takedown.once',
+    );
+    // A takedown is of the content, not a freeze: the record and the holding stay and move.
+    ledger.accept(ann, 'asset.transfer', { asset: id, to: bob.did });
+    refusedUnchanged(
+      ledger,
+      () => ledger.submit(reg, 'supervision.restore', { asset: id, takedown: 'ee'.repeat(32) }),
+      'takedown_not_found',
+      'supervision.restore.takedown',
+    );
+    refusedUnchanged(
+      ledger,
+      () => ledger.submit(reg, 'supervision.takedown', { asset: 'ab'.repeat(32), grounds: GROUNDS }),
+      'asset_not_found',
+      'asset.exists',
+    );
+    ledger.accept(reg, 'supervision.restore', {
+      asset: id,
+      takedown: takedown.txId,
+      reason: 'Licence shown.',
+    });
+    const restored = ledger.get(takedownKey(takedown.txId)) as TakedownRecord;
+    assert.equal(restored.restored?.by, reg.did);
+    assert.equal(restored.restored?.reason, 'Licence shown.');
+    assert.equal((ledger.get(assetKey(id)) as AssetRecord).takenDown, undefined);
+    refusedUnchanged(
+      ledger,
+      () => ledger.submit(reg, 'supervision.restore', { asset: id, takedown: takedown.txId }),
+      'takedown_not_found',
+      'supervision.restore.takedown',
+    );
+  });
+
+  test('a regulator whose role credential is revoked no longer freezes or takes down', () => {
+    const { ledger, operator, reg, id } = world();
+    const role = (ledger.identity(reg)?.roles ?? []).find((held) => held.role === 'regulator');
+    assert.ok(role);
+    ledger.accept(operator, 'credential.revoke', {
+      id: role.credential,
+      subject: reg.did,
+      reason: 'left office',
+    });
+    refusedUnchanged(
+      ledger,
+      () => ledger.submit(reg, 'supervision.takedown', { asset: id, grounds: GROUNDS }),
+      'not_authorized',
+      'supervision.takedown.regulator',
+    );
+    refusedUnchanged(
+      ledger,
+      () => ledger.submit(reg, 'supervision.freeze', { target: { asset: id }, grounds: GROUNDS }),
+      'not_authorized',
+      'supervision.freeze.regulator',
+    );
   });
 });

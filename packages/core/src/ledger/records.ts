@@ -79,13 +79,19 @@ export interface Holding {
   listing?: { id: string; price: string };
   /** Frozen by a regulator (until `until`, if it says): nothing moves. */
   frozen?: Frozen;
+  /** The id of the dispute open against the item (one at a time). */
+  dispute?: string;
 }
 
-/** A freeze in force on an item or identity: the freeze's id, and its end if it has one. */
+/**
+ * A freeze in force on an item or identity: the freeze's id, and its end if it has one. An open
+ * dispute freezes its item where the policy says so: then `freeze` is the dispute's id.
+ */
 export interface Frozen {
   freeze: string;
   until?: string;
   since: LogRef;
+  by?: 'dispute';
 }
 
 /** A regulator's freeze; its id is the id of the supervision.freeze transaction. */
@@ -98,6 +104,45 @@ export interface FreezeRecord {
   until?: string;
   at: LogRef;
   lifted?: LogRef & { by: string; reason?: string };
+}
+
+/** A regulator's takedown of a work's content; its id is the id of the supervision.takedown transaction. */
+export interface TakedownRecord {
+  kind: 'takedown';
+  id: string;
+  asset: string;
+  regulator: string;
+  grounds: SupervisionFreeze['grounds'];
+  at: LogRef;
+  restored?: LogRef & { by: string; reason?: string };
+}
+
+/** A dispute over a registration or a transfer; its id is the id of the dispute.open transaction. */
+export interface DisputeRecord {
+  kind: 'dispute';
+  id: string;
+  asset: string;
+  edition?: number;
+  /** The contested entry, and what it was. */
+  contested: { index: number; txId: string; type: 'registration' | 'transfer' };
+  claimant: string;
+  /** The other party: the registrant of a contested registration, the recipient of a contested transfer. */
+  respondent: string;
+  claim: string;
+  evidence: string[];
+  priorWork?: { asset?: string; cid?: string; description?: string };
+  opened: LogRef;
+  /** Whether opening it froze the item (the policy's disputes.freezeOnOpen, and not frozen already). */
+  froze: boolean;
+  response?: LogRef & { text: string; evidence: string[] };
+  resolution?: LogRef & {
+    arbitrator: string;
+    outcome: 'dismissed' | 'corrected';
+    reasoning: string;
+    /** corrected: who holds the item now, and who held it before the correction. */
+    restoredTo?: string;
+    restoredFrom?: string;
+  };
 }
 
 export interface AssetRecord extends Holding {
@@ -113,6 +158,8 @@ export interface AssetRecord extends Holding {
   updated: LogRef;
   /** Numbered editions issued of the work (edition.issue, once): the supply never grows. */
   editions?: { supply: number; issuer: string; issued: LogRef };
+  /** Its content taken down by a regulator: nodes do not serve its bytes. */
+  takenDown?: { takedown: string; since: LogRef };
 }
 
 /** Edition `number` of `supply` of a work: an item held, transferred, deposited and sold on its own. */
@@ -186,8 +233,15 @@ export interface AssetEventRecord {
   asset: string;
   /** The edition the event is about; absent: the work itself. */
   edition?: number;
-  /** transferred, sold and custody-released (to someone other than the owner) change the owner. */
-  event: 'transfer-offered' | 'transferred' | 'custody-deposited' | 'custody-released' | 'sold';
+  /** transferred, sold, restored and custody-released (to someone other than the owner) change the owner. */
+  event:
+    | 'transfer-offered'
+    | 'transferred'
+    | 'custody-deposited'
+    | 'custody-released'
+    | 'sold'
+    /** An arbitrator's correction (dispute.resolve): the item restored to the rightful party. */
+    | 'restored';
   from: string;
   to: string;
   at: LogRef;
@@ -269,7 +323,9 @@ export type StateRecord =
   | EditionRecord
   | ListingRecord
   | SaleRecord
-  | FreezeRecord;
+  | FreezeRecord
+  | TakedownRecord
+  | DisputeRecord;
 
 export const LEDGER_KEY = 'ledger';
 export const identityKey = (did: string): string => `identity/${did}`;
@@ -293,6 +349,8 @@ export const licenceIndexKey = (asset: string): string => `asset/${asset}/licenc
 export const giftCountKey = (did: string, day: string): string => `gifts/${did}/${day}`;
 export const cidKey = (cid: string): string => `cid/${cid}`;
 export const freezeKey = (id: string): string => `freeze/${id}`;
+export const takedownKey = (id: string): string => `takedown/${id}`;
+export const disputeKey = (id: string): string => `dispute/${id}`;
 export const aliasKey = (alias: string): string => `alias/${alias}`;
 
 /** The key a record is stored under. */
@@ -326,6 +384,10 @@ export function recordKey(record: StateRecord): string {
       return saleKey(record.asset, record.id);
     case 'freeze':
       return freezeKey(record.id);
+    case 'takedown':
+      return takedownKey(record.id);
+    case 'dispute':
+      return disputeKey(record.id);
     case 'cid':
       return cidKey(record.cid);
     case 'alias':

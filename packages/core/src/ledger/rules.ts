@@ -34,6 +34,8 @@ import {
   type CredentialRecord,
   cidKey,
   credentialKey,
+  type DisputeRecord,
+  disputeKey,
   type EditionRecord,
   editionKey,
   type FreezeRecord,
@@ -56,6 +58,8 @@ import {
   type StateRecord,
   type StateWrite,
   saleKey,
+  type TakedownRecord,
+  takedownKey,
   valuationKey,
 } from './records.js';
 import {
@@ -70,8 +74,12 @@ import {
   type CustodyDeposit,
   type CustodyRelease,
   DEFAULT_CREATOR_ROYALTY_BASIS_POINTS,
+  DEFAULT_DISPUTE_POLICY,
   DEFAULT_MARKET_POLICY,
   DEFAULT_PLATFORM_FEE_BASIS_POINTS,
+  type DisputeOpen,
+  type DisputeResolve,
+  type DisputeRespond,
   type EditionIssue,
   type FreezeTarget,
   type IdentityRegister,
@@ -87,6 +95,8 @@ import {
   type PolicySet,
   type SaleSettle,
   type SupervisionFreeze,
+  type SupervisionRestore,
+  type SupervisionTakedown,
   type SupervisionUnfreeze,
   type TransactionType,
   type ValuationAttest,
@@ -137,6 +147,13 @@ export const REJECTION_CODES = [
   'frozen',
   'already_frozen',
   'freeze_not_found',
+  'already_taken_down',
+  'takedown_not_found',
+  'not_contestable',
+  'already_disputed',
+  'dispute_not_found',
+  'dispute_closed',
+  'already_responded',
 ] as const;
 export type RejectionCode = (typeof REJECTION_CODES)[number];
 
@@ -170,6 +187,8 @@ export interface Acceptance {
     listing?: string;
     sale?: string;
     freeze?: string;
+    takedown?: string;
+    dispute?: string;
     did?: string;
   };
 }
@@ -303,6 +322,50 @@ export function prepareTransaction(tx: SignedTransaction): PreparedTransaction |
       keys.push(...targetKeys(body.target), freezeKey(body.freeze));
       break;
     }
+    case 'supervision.takedown': {
+      keys.push(assetKey((tx.body as SupervisionTakedown).asset));
+      break;
+    }
+    case 'supervision.restore': {
+      const body = tx.body as SupervisionRestore;
+      keys.push(assetKey(body.asset), takedownKey(body.takedown));
+      break;
+    }
+    case 'dispute.open': {
+      const body = tx.body as DisputeOpen;
+      if (body.contested.index === 0)
+        return invalid('contested: entry 0 is the genesis, not a registration or a transfer');
+      keys.push(...itemKeys(body), assetEventKey(body.asset, body.contested.index));
+      if (body.priorWork?.asset !== undefined) {
+        if (body.priorWork.asset === body.asset)
+          return invalid('priorWork.asset: a work is not its own prior work');
+        keys.push(assetKey(body.priorWork.asset));
+      }
+      if (body.priorWork?.cid !== undefined)
+        try {
+          parseCid(body.priorWork.cid);
+        } catch (error) {
+          return invalid(`priorWork.cid: ${(error as Error).message}`);
+        }
+      break;
+    }
+    case 'dispute.respond': {
+      keys.push(disputeKey((tx.body as DisputeRespond).dispute));
+      break;
+    }
+    case 'dispute.resolve': {
+      const body = tx.body as DisputeResolve;
+      if (body.outcome === 'dismiss' && (body.restoreTo !== undefined || body.listing !== undefined))
+        return invalid('restoreTo and listing belong to a correction, not a dismissal');
+      if (body.restoreTo !== undefined) {
+        const problem = didProblem(body.restoreTo);
+        if (problem) return invalid(`restoreTo: ${problem}`);
+        keys.push(identityKey(body.restoreTo));
+      }
+      keys.push(disputeKey(body.dispute), ...itemKeys(body));
+      if (body.listing !== undefined) keys.push(listingKey(body.asset, body.listing));
+      break;
+    }
     case 'sale.settle': {
       const body = tx.body as SaleSettle;
       const problem = didProblem(body.buyer);
@@ -370,6 +433,13 @@ function frozenAt(frozen: Frozen | undefined, time: string): frozen is Frozen {
 }
 
 function frozenRefusal(what: string, frozen: Frozen, rule = 'supervision.freeze'): Rejection {
+  if (frozen.by === 'dispute')
+    return reject(
+      'frozen',
+      'dispute.open.freeze',
+      `${what} is frozen while dispute ${frozen.freeze} (entry ${frozen.since.index}) is open`,
+      { dispute: frozen.freeze },
+    );
   return reject(
     'frozen',
     rule,
@@ -1205,7 +1275,8 @@ export function applyTransaction(
       }
       if (type === 'supervision.freeze') {
         const freeze = body as SupervisionFreeze;
-        if (frozenAt(holder.record.frozen, tx.time))
+        // A regulator's freeze takes the place of a dispute's: it outlives the dispute's resolution.
+        if (frozenAt(holder.record.frozen, tx.time) && holder.record.frozen.by !== 'dispute')
           return reject(
             'already_frozen',
             'supervision.freeze.once',
@@ -1255,6 +1326,211 @@ export function applyTransaction(
         writes: state.writes(),
         subject: { ...targetSubject(unfreeze.target), freeze: record.id },
       };
+    }
+
+    case 'supervision.takedown':
+    case 'supervision.restore': {
+      if (!isOperator && !holdsRole(actor, 'regulator', tx.time))
+        return reject(
+          'not_authorized',
+          `${type}.regulator`,
+          'only an identity holding the regulator role takes content down or restores it',
+        );
+      const body = tx.body as SupervisionTakedown | SupervisionRestore;
+      const asset = state.edit(assetKey(body.asset), 'asset');
+      if (!asset) return reject('asset_not_found', 'asset.exists', `there is no asset ${body.asset}`);
+      if (type === 'supervision.takedown') {
+        if (asset.takenDown)
+          return reject(
+            'already_taken_down',
+            'supervision.takedown.once',
+            `the content of asset ${asset.id} was taken down by takedown ${asset.takenDown.takedown} (entry ${asset.takenDown.since.index})`,
+            { takedown: asset.takenDown.takedown },
+          );
+        asset.takenDown = { takedown: context.txId, since: at };
+        const record: TakedownRecord = {
+          kind: 'takedown',
+          id: context.txId,
+          asset: asset.id,
+          regulator: tx.actor,
+          grounds: (body as SupervisionTakedown).grounds,
+          at,
+        };
+        state.put(assetKey(asset.id), asset);
+        state.put(takedownKey(record.id), record);
+        return { ok: true, writes: state.writes(), subject: { asset: asset.id, takedown: record.id } };
+      }
+      const restore = body as SupervisionRestore;
+      const record = state.edit(takedownKey(restore.takedown), 'takedown');
+      if (!record || asset.takenDown?.takedown !== restore.takedown)
+        return reject(
+          'takedown_not_found',
+          'supervision.restore.takedown',
+          `the content of asset ${asset.id} is not held down by takedown ${restore.takedown}${asset.takenDown ? ` (its takedown is ${asset.takenDown.takedown})` : ''}`,
+        );
+      delete asset.takenDown;
+      record.restored = {
+        ...at,
+        by: tx.actor,
+        ...(restore.reason === undefined ? {} : { reason: restore.reason }),
+      };
+      state.put(assetKey(asset.id), asset);
+      state.put(takedownKey(record.id), record);
+      return { ok: true, writes: state.writes(), subject: { asset: asset.id, takedown: record.id } };
+    }
+
+    case 'dispute.open': {
+      const body = tx.body as DisputeOpen;
+      const item = loadItem(state, body.asset, body.edition);
+      if (!item.ok) return item;
+      const contested = contestedEntry(state, item, body.contested);
+      if (!contested.ok) return contested;
+      if (contested.respondent === tx.actor)
+        return reject(
+          'not_authorized',
+          'dispute.open.party',
+          `${tx.actor} is the other party of entry ${body.contested.index}; it does not dispute itself`,
+        );
+      if (item.record.dispute)
+        return reject(
+          'already_disputed',
+          'dispute.open.one',
+          `${item.label} is the subject of open dispute ${item.record.dispute}; one is decided at a time`,
+          { dispute: item.record.dispute },
+        );
+      if (body.priorWork?.asset !== undefined && !state.get(assetKey(body.priorWork.asset), 'asset'))
+        return reject(
+          'asset_not_found',
+          'dispute.open.prior-work',
+          `priorWork names ${body.priorWork.asset}, which is not a registered asset`,
+        );
+      const disputes = ledger.policy.disputes ?? DEFAULT_DISPUTE_POLICY;
+      const froze = disputes.freezeOnOpen && !freezeOf(item, tx.time);
+      item.record.dispute = context.txId;
+      if (froze) item.record.frozen = { freeze: context.txId, since: at, by: 'dispute' };
+      state.put(item.key, item.record);
+      const record: DisputeRecord = {
+        kind: 'dispute',
+        id: context.txId,
+        asset: item.work.id,
+        ...(item.edition === undefined ? {} : { edition: item.edition }),
+        contested: { index: body.contested.index, txId: body.contested.txId, type: contested.type },
+        claimant: tx.actor,
+        respondent: contested.respondent,
+        claim: body.claim,
+        evidence: body.evidence,
+        ...(body.priorWork === undefined ? {} : { priorWork: body.priorWork }),
+        opened: at,
+        froze,
+      };
+      state.put(disputeKey(record.id), record);
+      return { ok: true, writes: state.writes(), subject: { ...itemSubject(item), dispute: record.id } };
+    }
+
+    case 'dispute.respond': {
+      const body = tx.body as DisputeRespond;
+      const dispute = state.edit(disputeKey(body.dispute), 'dispute');
+      if (!dispute)
+        return reject('dispute_not_found', 'dispute.exists', `there is no dispute ${body.dispute}`);
+      if (dispute.respondent !== tx.actor)
+        return reject(
+          'not_authorized',
+          'dispute.respond.party',
+          `only the other party, ${dispute.respondent}, responds to dispute ${dispute.id}`,
+        );
+      if (dispute.resolution)
+        return reject(
+          'dispute_closed',
+          'dispute.open',
+          `dispute ${dispute.id} was resolved at entry ${dispute.resolution.index}`,
+        );
+      if (dispute.response)
+        return reject(
+          'already_responded',
+          'dispute.respond.once',
+          `${tx.actor} responded to dispute ${dispute.id} at entry ${dispute.response.index}`,
+        );
+      dispute.response = { ...at, text: body.text, evidence: body.evidence };
+      state.put(disputeKey(dispute.id), dispute);
+      return { ok: true, writes: state.writes(), subject: disputeSubject(dispute) };
+    }
+
+    case 'dispute.resolve': {
+      if (!isOperator && !holdsRole(actor, 'arbitrator', tx.time))
+        return reject(
+          'not_authorized',
+          'dispute.resolve.arbitrator',
+          'only an identity holding the arbitrator role resolves disputes',
+        );
+      const body = tx.body as DisputeResolve;
+      const dispute = state.edit(disputeKey(body.dispute), 'dispute');
+      if (!dispute || dispute.asset !== body.asset || dispute.edition !== body.edition)
+        return reject(
+          'dispute_not_found',
+          'dispute.exists',
+          dispute
+            ? `dispute ${dispute.id} is about ${dispute.edition === undefined ? '' : `edition ${dispute.edition} of `}asset ${dispute.asset}`
+            : `there is no dispute ${body.dispute}`,
+        );
+      if (dispute.resolution)
+        return reject(
+          'dispute_closed',
+          'dispute.open',
+          `dispute ${dispute.id} was resolved at entry ${dispute.resolution.index}`,
+        );
+      if (tx.actor === dispute.claimant || tx.actor === dispute.respondent)
+        return reject(
+          'not_authorized',
+          'dispute.resolve.impartial',
+          `${tx.actor} is a party to dispute ${dispute.id}; another arbitrator decides it`,
+        );
+      const item = loadItem(state, body.asset, body.edition);
+      if (!item.ok) return item;
+      if (item.record.frozen?.by === 'dispute' && item.record.frozen.freeze === dispute.id)
+        delete item.record.frozen;
+      if (item.record.dispute === dispute.id) delete item.record.dispute;
+      const resolved = { ...at, arbitrator: tx.actor, reasoning: body.reasoning };
+      if (body.outcome === 'dismiss') {
+        dispute.resolution = { ...resolved, outcome: 'dismissed' };
+        state.put(item.key, item.record);
+        state.put(disputeKey(dispute.id), dispute);
+        return { ok: true, writes: state.writes(), subject: disputeSubject(dispute) };
+      }
+      const to = body.restoreTo ?? dispute.claimant;
+      if (body.restoreTo !== undefined && !state.get(identityKey(body.restoreTo), 'identity'))
+        return reject(
+          'unknown_identity',
+          'dispute.resolve.restoreTo',
+          `${body.restoreTo} is not a registered identity`,
+        );
+      // A regulator's freeze binds an arbitrator too: it is lifted first, on the record.
+      const refused = freezeOf(item, tx.time);
+      if (refused) return refused;
+      const { listing } = item.record;
+      if (listing) {
+        if (body.listing !== listing.id)
+          return reject(
+            'listed',
+            'dispute.resolve.listing',
+            `${item.label} is listed (${listing.id}); name the listing to close it with the correction`,
+            { listing: listing.id },
+          );
+        const open = state.edit(listingKey(item.work.id, listing.id), 'listing');
+        if (open) {
+          open.status = 'cancelled';
+          open.closed = at;
+          state.put(listingKey(item.work.id, listing.id), open);
+        }
+      } else if (body.listing !== undefined)
+        return reject('listing_not_found', 'dispute.resolve.listing', `${item.label} is not listed`);
+      // The correction ends a custodian's hold: the custodian held for the wrong party.
+      delete item.record.custody;
+      const from = item.record.owner;
+      if (from === to) state.put(item.key, item.record);
+      else moveOwnership(state, item, to, at, undefined, 'restored');
+      dispute.resolution = { ...resolved, outcome: 'corrected', restoredTo: to, restoredFrom: from };
+      state.put(disputeKey(dispute.id), dispute);
+      return { ok: true, writes: state.writes(), subject: { ...disputeSubject(dispute), did: to } };
     }
 
     case 'custody.deposit': {
@@ -1612,7 +1888,7 @@ function moveOwnership(
   to: string,
   at: LogRef,
   offer?: LogRef,
-  kind: 'transferred' | 'sold' = 'transferred',
+  kind: 'transferred' | 'sold' | 'restored' = 'transferred',
 ): void {
   const held: Holding = item.record;
   const from = held.owner;
@@ -1644,6 +1920,49 @@ function putEvent(
     ...(offer === undefined ? {} : { offer }),
   };
   state.put(assetEventKey(item.work.id, at.index), record);
+}
+
+function disputeSubject(dispute: DisputeRecord): Acceptance['subject'] {
+  return {
+    asset: dispute.asset,
+    ...(dispute.edition === undefined ? {} : { edition: dispute.edition }),
+    dispute: dispute.id,
+  };
+}
+
+/**
+ * What a dispute contests: the work's registration (then the registrant answers), or an entry that
+ * gave the item to someone (a transfer, a sale, a custodian's release to another: the recipient answers).
+ */
+function contestedEntry(
+  state: Scratch,
+  item: Item,
+  entry: { index: number; txId: string },
+): { ok: true; type: DisputeRecord['contested']['type']; respondent: string } | Rejection {
+  const registered = item.work.registered;
+  if (entry.index === registered.index && entry.txId === registered.txId) {
+    if (item.edition !== undefined)
+      return reject(
+        'not_contestable',
+        'dispute.open.contested',
+        `entry ${entry.index} registered the work; a registration is disputed on the work, not on edition ${item.edition}`,
+      );
+    return { ok: true, type: 'registration', respondent: item.work.registrant };
+  }
+  const event = state.get(assetEventKey(item.work.id, entry.index), 'asset-event');
+  const movesIt =
+    event !== undefined &&
+    event.at.txId === entry.txId &&
+    event.edition === item.edition &&
+    event.from !== event.to &&
+    (event.event === 'transferred' || event.event === 'sold' || event.event === 'custody-released');
+  if (!movesIt)
+    return reject(
+      'not_contestable',
+      'dispute.open.contested',
+      `entry ${entry.index} (${entry.txId}) is neither the registration of asset ${item.work.id} nor a transfer of ${item.label}`,
+    );
+  return { ok: true, type: 'transfer', respondent: event.to };
 }
 
 function targetSubject(target: FreezeTarget): Acceptance['subject'] {

@@ -190,18 +190,80 @@ export const MarketPolicySchema = Type.Object(
 );
 export type MarketPolicy = Static<typeof MarketPolicySchema>;
 
+/**
+ * The thresholds of the suspicious-pattern rules a node runs over the record (supervision alerts).
+ * They only raise alerts for a regulator to look at; no transaction is refused by them.
+ */
+export const DetectionPolicySchema = Type.Object(
+  {
+    /** Wash trading: an item changing hands at least `minMoves` times within `windowDays`, among at most `maxIdentities` identities. */
+    washTrading: Type.Object(
+      {
+        windowDays: Type.Integer({ minimum: 1, maximum: 3650 }),
+        maxIdentities: Type.Integer({ minimum: 2, maximum: 100 }),
+        minMoves: Type.Integer({ minimum: 2, maximum: 10_000 }),
+      },
+      { additionalProperties: false },
+    ),
+    /** Rapid flips: an item sold or given on within `holdingDays` of its holder getting it. */
+    rapidFlip: Type.Object(
+      { holdingDays: Type.Integer({ minimum: 1, maximum: 3650 }) },
+      { additionalProperties: false },
+    ),
+    /** Many identities behind one real-name commitment: more than `maxIdentities` identities share one. */
+    sharedRealName: Type.Object(
+      { maxIdentities: Type.Integer({ minimum: 1, maximum: 10_000 }) },
+      { additionalProperties: false },
+    ),
+    /** Bursts of near-duplicate registrations: at least `minRegistrations` within `windowMinutes`, perceptual hashes within `maxDistance` bits. */
+    duplicateBurst: Type.Object(
+      {
+        windowMinutes: Type.Integer({ minimum: 1, maximum: 525_600 }),
+        minRegistrations: Type.Integer({ minimum: 2, maximum: 10_000 }),
+        maxDistance: Type.Integer({ minimum: 0, maximum: 64 }),
+      },
+      { additionalProperties: false },
+    ),
+  },
+  { additionalProperties: false },
+);
+export type DetectionPolicy = Static<typeof DetectionPolicySchema>;
+
+/** The detection thresholds where a policy names none. */
+export const DEFAULT_DETECTION_POLICY: DetectionPolicy = Object.freeze({
+  washTrading: { windowDays: 30, maxIdentities: 3, minMoves: 4 },
+  rapidFlip: { holdingDays: 7 },
+  sharedRealName: { maxIdentities: 3 },
+  duplicateBurst: { windowMinutes: 60, minRegistrations: 5, maxDistance: 10 },
+});
+
 export const PolicySchema = Type.Object(
   {
     /** Whether registering an asset needs an unrevoked real-name credential. */
     realNameToRegister: Type.Boolean(),
     /** The market regime; DEFAULT_MARKET_POLICY where absent. */
     market: Type.Optional(MarketPolicySchema),
+    /** Suspicious-pattern thresholds; DEFAULT_DETECTION_POLICY where absent. */
+    detection: Type.Optional(DetectionPolicySchema),
+    /** How disputes bind the item; DEFAULT_DISPUTE_POLICY where absent. */
+    disputes: Type.Optional(
+      Type.Object(
+        {
+          /** Whether opening a dispute freezes the item until it is resolved. */
+          freezeOnOpen: Type.Boolean(),
+        },
+        { additionalProperties: false },
+      ),
+    ),
   },
   { additionalProperties: false },
 );
 export type Policy = Static<typeof PolicySchema>;
 
 export const DEFAULT_POLICY: Policy = Object.freeze({ realNameToRegister: false });
+
+/** Where a policy says nothing of disputes: opening one does not freeze the item. */
+export const DEFAULT_DISPUTE_POLICY: NonNullable<Policy['disputes']> = Object.freeze({ freezeOnOpen: false });
 
 export const DEFAULT_MARKET_POLICY: MarketPolicy = Object.freeze({
   regime: 'open-market',
@@ -543,7 +605,7 @@ export const SaleSettleBody = Type.Object(
   },
 );
 
-/** Why a regulator freezes something: the category of its grounds. */
+/** Why a regulator freezes something or takes it down: the category of its grounds. */
 export const FREEZE_CATEGORIES = [
   'infringement',
   'fraud',
@@ -553,6 +615,15 @@ export const FREEZE_CATEGORIES = [
   'investigation',
   'other',
 ] as const;
+
+/** The grounds of a supervision act: a category and a text. */
+const GroundsSchema = Type.Object(
+  {
+    category: Type.Union(FREEZE_CATEGORIES.map((c) => Type.Literal(c))),
+    text: Type.String({ minLength: 1, maxLength: 2000, pattern: TEXT }),
+  },
+  { additionalProperties: false },
+);
 
 /** What a freeze holds: a work, one edition of it, or an identity. */
 export const FreezeTargetSchema = Type.Union([
@@ -567,13 +638,7 @@ export type FreezeTarget = Static<typeof FreezeTargetSchema>;
 export const SupervisionFreezeBody = Type.Object(
   {
     target: FreezeTargetSchema,
-    grounds: Type.Object(
-      {
-        category: Type.Union(FREEZE_CATEGORIES.map((c) => Type.Literal(c))),
-        text: Type.String({ minLength: 1, maxLength: 2000, pattern: TEXT }),
-      },
-      { additionalProperties: false },
-    ),
+    grounds: GroundsSchema,
     /** When the freeze ends by itself (an XML Schema dateTimeStamp); absent: until unfrozen. */
     until: Type.Optional(Type.String({ maxLength: 40 })),
   },
@@ -592,6 +657,100 @@ export const SupervisionUnfreezeBody = Type.Object(
     reason: Type.Optional(Type.String({ minLength: 1, maxLength: 2000, pattern: TEXT })),
   },
   { additionalProperties: false, description: 'A regulator lifts a freeze, on the record' },
+);
+
+export const SupervisionTakedownBody = Type.Object(
+  { asset: AssetIdSchema, grounds: GroundsSchema },
+  {
+    additionalProperties: false,
+    description:
+      "A regulator takes a work's content down, on the record with its grounds: nodes stop serving its bytes (HTTP 451); the record and its hash stay",
+  },
+);
+
+export const SupervisionRestoreBody = Type.Object(
+  {
+    asset: AssetIdSchema,
+    /** The id of the supervision.takedown transaction it reverses. */
+    takedown: TxIdSchema,
+    reason: Type.Optional(Type.String({ minLength: 1, maxLength: 2000, pattern: TEXT })),
+  },
+  { additionalProperties: false, description: "A regulator restores a work's content, on the record" },
+);
+
+/** SHA-256 (hex) of a piece of evidence kept off the log. */
+const EvidenceSchema = Type.Array(Type.String({ pattern: '^[0-9a-f]{64}$' }), {
+  maxItems: 32,
+  uniqueItems: true,
+  description: 'SHA-256 (hex) of each piece of evidence, kept off the log',
+});
+
+/** A log entry named by its index and transaction id (both: the rules check they agree). */
+const EntryRefSchema = Type.Object(
+  { index: Type.Integer({ minimum: 0, maximum: Number.MAX_SAFE_INTEGER }), txId: TxIdSchema },
+  { additionalProperties: false },
+);
+
+export const DisputeOpenBody = Type.Object(
+  {
+    asset: AssetIdSchema,
+    edition: Type.Optional(EditionNumberSchema),
+    /** The registration of the work, or a transfer (or sale, or custody release) of the item, that the claim contests. */
+    contested: EntryRefSchema,
+    claim: Type.String({ minLength: 1, maxLength: 4000, pattern: TEXT }),
+    evidence: EvidenceSchema,
+    /** The earlier work the claim rests on: a registered asset, or bytes named by their CID, and a description. */
+    priorWork: Type.Optional(
+      Type.Object(
+        {
+          asset: Type.Optional(AssetIdSchema),
+          cid: Type.Optional(CidSchema),
+          description: Type.Optional(Type.String({ minLength: 1, maxLength: 2000, pattern: TEXT })),
+        },
+        { additionalProperties: false, minProperties: 1 },
+      ),
+    ),
+  },
+  {
+    additionalProperties: false,
+    description:
+      "Anyone contests a work's registration or a transfer of it, with a claim and evidence; the other party is the registrant or the transfer's recipient",
+  },
+);
+
+export const DisputeRespondBody = Type.Object(
+  {
+    /** The id of the dispute.open transaction. */
+    dispute: TxIdSchema,
+    text: Type.String({ minLength: 1, maxLength: 4000, pattern: TEXT }),
+    evidence: EvidenceSchema,
+  },
+  {
+    additionalProperties: false,
+    description: 'The other party answers a dispute, once, before it is resolved',
+  },
+);
+
+export const DISPUTE_OUTCOMES = ['dismiss', 'correct'] as const;
+
+export const DisputeResolveBody = Type.Object(
+  {
+    dispute: TxIdSchema,
+    /** The item the dispute is about, as the dispute names it. */
+    asset: AssetIdSchema,
+    edition: Type.Optional(EditionNumberSchema),
+    outcome: Type.Union(DISPUTE_OUTCOMES.map((o) => Type.Literal(o))),
+    reasoning: Type.String({ minLength: 1, maxLength: 4000, pattern: TEXT }),
+    /** correct: who the item is restored to; absent: the claimant. */
+    restoreTo: Type.Optional(DidKeySchema),
+    /** correct, of an item that is listed: its open listing, which the correction closes. */
+    listing: Type.Optional(TxIdSchema),
+  },
+  {
+    additionalProperties: false,
+    description:
+      'An arbitrator decides a dispute: dismiss it, or correct the record by restoring the item to the rightful party in a new entry (history is never rewritten)',
+  },
 );
 
 /** Every transaction type this version knows, with its body's schema. */
@@ -616,6 +775,11 @@ export const BODY_SCHEMAS = {
   'sale.settle': SaleSettleBody,
   'supervision.freeze': SupervisionFreezeBody,
   'supervision.unfreeze': SupervisionUnfreezeBody,
+  'supervision.takedown': SupervisionTakedownBody,
+  'supervision.restore': SupervisionRestoreBody,
+  'dispute.open': DisputeOpenBody,
+  'dispute.respond': DisputeRespondBody,
+  'dispute.resolve': DisputeResolveBody,
 } as const satisfies Record<string, TSchema>;
 
 export type TransactionType = keyof typeof BODY_SCHEMAS;
@@ -640,6 +804,11 @@ export type ListingCancel = BodyOf<'listing.cancel'>;
 export type SaleSettle = BodyOf<'sale.settle'>;
 export type SupervisionFreeze = BodyOf<'supervision.freeze'>;
 export type SupervisionUnfreeze = BodyOf<'supervision.unfreeze'>;
+export type SupervisionTakedown = BodyOf<'supervision.takedown'>;
+export type SupervisionRestore = BodyOf<'supervision.restore'>;
+export type DisputeOpen = BodyOf<'dispute.open'>;
+export type DisputeRespond = BodyOf<'dispute.respond'>;
+export type DisputeResolve = BodyOf<'dispute.resolve'>;
 
 export function isTransactionType(type: string): type is TransactionType {
   return Object.hasOwn(BODY_SCHEMAS, type);

@@ -86,6 +86,9 @@ const FrozenSchema = Type.Object(
     freeze: TxIdSchema,
     until: Type.Optional(Type.String({ description: 'When the freeze ends by itself' })),
     since: LogRefSchema,
+    by: Type.Optional(
+      Type.Literal('dispute', { description: 'Frozen while a dispute is open: `freeze` is the dispute' }),
+    ),
   },
   { description: 'Frozen by a regulator: the freeze (supervision.freeze) and its end, if it has one' },
 );
@@ -166,6 +169,9 @@ const HoldingStateProperties = {
   ),
   listing: Type.Optional(ItemListingSchema),
   frozen: Type.Optional(FrozenSchema),
+  dispute: Type.Optional(
+    Type.String({ pattern: TxIdSchema.pattern, description: 'The dispute open against it' }),
+  ),
 };
 
 export const AssetRecordSchema = Type.Object(
@@ -204,6 +210,15 @@ export const AssetRecordSchema = Type.Object(
     ),
     listing: Type.Optional(ItemListingSchema),
     frozen: Type.Optional(FrozenSchema),
+    dispute: Type.Optional(
+      Type.String({ pattern: TxIdSchema.pattern, description: 'The dispute open against it' }),
+    ),
+    takenDown: Type.Optional(
+      Type.Object(
+        { takedown: TxIdSchema, since: LogRefSchema },
+        { description: 'Its content taken down by a regulator: nodes answer 451 for its bytes' },
+      ),
+    ),
     editions: Type.Optional(
       Type.Object(
         {
@@ -409,6 +424,7 @@ export const AssetEventRecordSchema = Type.Object(
       Type.Literal('custody-deposited'),
       Type.Literal('custody-released'),
       Type.Literal('sold'),
+      Type.Literal('restored'),
     ]),
     from: DidKeySchema,
     to: DidKeySchema,
@@ -533,11 +549,13 @@ export const TxAcceptedSchema = Type.Object(
         listing: Type.Optional(TxIdSchema),
         sale: Type.Optional(TxIdSchema),
         freeze: Type.Optional(TxIdSchema),
+        takedown: Type.Optional(TxIdSchema),
+        dispute: Type.Optional(TxIdSchema),
         did: Type.Optional(DidKeySchema),
       },
       {
         description:
-          'The asset (and edition), credential, licence, listing, sale or identity it made or changed',
+          'The asset (and edition), credential, licence, listing, sale, freeze, takedown, dispute or identity it made or changed',
       },
     ),
     possiblePriorWork: Type.Optional(

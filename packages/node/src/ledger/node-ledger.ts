@@ -261,6 +261,8 @@ function parties(record: StateRecord): [string | null, string | null] {
       return [record.seller, null];
     case 'sale':
       return [record.buyer, record.seller];
+    case 'dispute':
+      return [record.claimant, record.respondent];
     default:
       return [null, null];
   }
@@ -284,7 +286,10 @@ function createdAt(record: StateRecord): number {
     case 'valuation':
     case 'sale':
     case 'freeze':
+    case 'takedown':
       return record.at.index;
+    case 'dispute':
+      return record.opened.index;
     case 'edition':
       return record.issued.index;
     case 'listing':
