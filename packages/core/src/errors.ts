@@ -25,6 +25,7 @@ export type CoreErrorCode =
   | 'malformed_transaction'
   | 'malformed_receipt'
   | 'malformed_upload_authorization'
+  | 'malformed_read_authorization'
   | 'invalid_coordinate'
   | 'invalid_grid_code'
   | 'grid_polar_cap'

@@ -27,6 +27,7 @@ export * from './ledger/rules.js';
 export * from './ledger/schemas.js';
 export * from './merkle.js';
 export * from './note.js';
+export * from './read-auth.js';
 export * from './receipt.js';
 export * from './tiles.js';
 export * from './tlog-proof.js';

@@ -12,16 +12,22 @@
 // with the same key. A captured header can be replayed only for the same bytes within the allowed
 // clock skew, which stores nothing new: content addressing makes an upload idempotent.
 //
-// Parsing is strict (this is hostile input): the scheme and parameter names are matched without
+// Parsing is strict (this is hostile input; auth-params.ts, shared with read-auth.ts): the scheme and parameter names are matched without
 // regard to case as RFC 9110 §11.1-11.2 require, but every value must be a quoted-string without
 // escapes, each of the five parameters must appear exactly once and nothing else may, and each
 // value must be in the one spelling its field allows.
 import { ed25519 } from '@noble/curves/ed25519.js';
-import { base64Decode, base64Encode } from './base64.js';
+import {
+  authTime,
+  checkSignatureParam,
+  parseAuthParams,
+  shownText,
+  verifySignedHeader,
+} from './auth-params.js';
+import { base64Encode } from './base64.js';
 import { utf8Encode } from './bytes.js';
 import { parseCid } from './cid.js';
 import { didKeyFromPublicKey, publicKeyFromDidKey } from './did-key.js';
-import { verifyEd25519 } from './ed25519-verify.js';
 import { CinnabarError } from './errors.js';
 import { isUtcTime } from './tx/transaction.js';
 
@@ -56,15 +62,10 @@ export type UploadAuthorizationVerdict =
   | { ok: false; reason: 'bad_signature' | 'time_skew'; message: string };
 
 const FIELD_NAMES = ['did', 'time', 'cid', 'size', 'sig'] as const;
-type FieldName = (typeof FIELD_NAMES)[number];
 
 // As in transactions: seconds, or exactly milliseconds, and Z.
 // A whole decimal without sign or leading zeros, at most 16 digits (2^53 - 1 has 16).
 const SIZE_PATTERN = /^(0|[1-9]\d{0,15})$/;
-// RFC 9110 §5.6.2 token, and a quoted-string restricted to visible ASCII without '"' and '\'.
-const TOKEN = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
-const PARAM = /([!#$%&'*+.^_`|~0-9A-Za-z-]+)="([!#-[\]-~]*)"/y;
-const OWS = /[ \t]*/y;
 
 function malformed(message: string, cause?: unknown): CinnabarError {
   return new CinnabarError(
@@ -72,10 +73,6 @@ function malformed(message: string, cause?: unknown): CinnabarError {
     message,
     cause === undefined ? undefined : { cause },
   );
-}
-
-function shown(text: string): string {
-  return JSON.stringify(text.length > 60 ? `${text.slice(0, 60)}…` : text);
 }
 
 function checkFields(fields: UploadAuthorizationFields): void {
@@ -87,7 +84,7 @@ function checkFields(fields: UploadAuthorizationFields): void {
   }
   if (typeof fields.time !== 'string' || !isUtcTime(fields.time))
     throw malformed(
-      `time ${shown(String(fields.time))} is not an RFC 3339 UTC time such as 2026-11-21T06:00:00Z`,
+      `time ${shownText(String(fields.time))} is not an RFC 3339 UTC time such as 2026-11-21T06:00:00Z`,
     );
   if (typeof fields.cid !== 'string') throw malformed('cid must be a string');
   try {
@@ -112,11 +109,6 @@ export function formatUploadAuthorization(auth: UploadAuthorization): string {
   return `${UPLOAD_AUTH_SCHEME} did="${did}", time="${time}", cid="${cid}", size="${size}", sig="${sig}"`;
 }
 
-/** The current time in the header's form: RFC 3339 UTC to the second. */
-function uploadTime(date: Date): string {
-  return date.toISOString().replace(/\.\d{3}Z$/, 'Z');
-}
-
 /**
  * Sign an upload of the blob `cid` of `size` bytes with the uploader's 32-byte Ed25519 seed, which
  * must be the key of `did`; returns the Authorization header value. `time` defaults to now.
@@ -131,9 +123,9 @@ export function signUploadAuthorization(options: {
   const { did, seed, cid, size } = options;
   const time =
     options.time === undefined
-      ? uploadTime(new Date())
+      ? authTime(new Date())
       : options.time instanceof Date
-        ? uploadTime(options.time)
+        ? authTime(options.time)
         : options.time;
   const input = uploadSigningInput({ did, time, cid, size });
   if (!(seed instanceof Uint8Array) || seed.length !== 32)
@@ -149,48 +141,16 @@ export function signUploadAuthorization(options: {
  * verifyUploadAuthorization.
  */
 export function parseUploadAuthorization(header: string): UploadAuthorization {
-  if (typeof header !== 'string') throw malformed('the header must be a string');
-  if (header.length > MAX_UPLOAD_AUTHORIZATION_LENGTH)
-    throw malformed(
-      `the header is ${header.length} characters; the most accepted is ${MAX_UPLOAD_AUTHORIZATION_LENGTH}`,
-    );
-  const space = header.indexOf(' ');
-  const scheme = space < 0 ? header : header.slice(0, space);
-  if (!TOKEN.test(scheme) || scheme.toLowerCase() !== UPLOAD_AUTH_SCHEME.toLowerCase())
-    throw malformed(`the authentication scheme is ${shown(scheme)}, not ${UPLOAD_AUTH_SCHEME}`);
-
-  // RFC 9110 §11.4: credentials = auth-scheme [ 1*SP ( token68 / #auth-param ) ];
-  // auth-param = token BWS "=" BWS quoted-string (only the quoted form, and no BWS, here).
-  const values = new Map<FieldName, string>();
-  let at = space < 0 ? header.length : space;
-  while (header[at] === ' ') at++;
-  if (at === header.length) throw malformed('the header has no parameters');
-  for (;;) {
-    PARAM.lastIndex = at;
-    const m = PARAM.exec(header);
-    if (!m) throw malformed(`expected name="value" at offset ${at}: ${shown(header.slice(at))}`);
-    const name = m[1]!.toLowerCase();
-    if (!(FIELD_NAMES as readonly string[]).includes(name))
-      throw malformed(`unknown parameter ${shown(m[1]!)}; expected ${FIELD_NAMES.join(', ')}`);
-    if (values.has(name as FieldName)) throw malformed(`parameter ${name} appears more than once`);
-    values.set(name as FieldName, m[2]!);
-    at = PARAM.lastIndex;
-    OWS.lastIndex = at;
-    OWS.exec(header);
-    at = OWS.lastIndex;
-    if (at === header.length) break;
-    if (header[at] !== ',') throw malformed(`expected "," at offset ${at}: ${shown(header.slice(at))}`);
-    OWS.lastIndex = at + 1;
-    OWS.exec(header);
-    at = OWS.lastIndex;
-  }
-  const missing = FIELD_NAMES.filter((name) => !values.has(name));
-  if (missing.length > 0) throw malformed(`missing parameter(s): ${missing.join(', ')}`);
-
+  const values = parseAuthParams(header, {
+    scheme: UPLOAD_AUTH_SCHEME,
+    names: FIELD_NAMES,
+    maxLength: MAX_UPLOAD_AUTHORIZATION_LENGTH,
+    code: 'malformed_upload_authorization',
+  });
   const sizeText = values.get('size')!;
   if (!SIZE_PATTERN.test(sizeText) || !Number.isSafeInteger(Number(sizeText)))
     throw malformed(
-      `size ${shown(sizeText)} is not a whole number of bytes without leading zeros, up to 2^53 - 1`,
+      `size ${shownText(sizeText)} is not a whole number of bytes without leading zeros, up to 2^53 - 1`,
     );
   const fields: UploadAuthorizationFields = {
     did: values.get('did')!,
@@ -200,13 +160,7 @@ export function parseUploadAuthorization(header: string): UploadAuthorization {
   };
   checkFields(fields);
   const sig = values.get('sig')!;
-  let bytes: Uint8Array;
-  try {
-    bytes = base64Decode(sig);
-  } catch (cause) {
-    throw malformed(`sig is not canonical standard base64: ${(cause as Error).message}`, cause);
-  }
-  if (bytes.length !== 64) throw malformed(`sig is ${bytes.length} bytes; an Ed25519 signature is 64`);
+  checkSignatureParam(sig, malformed);
   return { ...fields, sig };
 }
 
@@ -220,29 +174,11 @@ export function verifyUploadAuthorization(
   now: Date,
   maxSkewSeconds: number = UPLOAD_MAX_SKEW_SECONDS,
 ): UploadAuthorizationVerdict {
-  if (!Number.isFinite(maxSkewSeconds) || maxSkewSeconds < 0)
-    throw new RangeError(`maxSkewSeconds must be a non-negative number, not ${maxSkewSeconds}`);
-  const signedAt = typeof auth.time === 'string' && isUtcTime(auth.time) ? Date.parse(auth.time) : Number.NaN;
-  const skew = Math.abs(now.getTime() - signedAt) / 1000;
-  // Checked first: cheaper than the signature, so stale headers cost the server little.
-  if (!(skew <= maxSkewSeconds))
-    return {
-      ok: false,
-      reason: 'time_skew',
-      message: Number.isNaN(skew)
-        ? 'the authorization has no valid time'
-        : `the authorization was signed at ${auth.time}, ${Math.round(skew)} s from the server's clock (${uploadTime(now)}); at most ${maxSkewSeconds} s is accepted`,
-    };
-  try {
-    const publicKey = publicKeyFromDidKey(auth.did);
-    const sig = base64Decode(auth.sig);
-    if (sig.length === 64 && verifyEd25519(sig, uploadSigningInput(auth), publicKey)) return { ok: true };
-  } catch {
-    // Falls through: a field that does not parse cannot have been signed.
-  }
-  return {
-    ok: false,
-    reason: 'bad_signature',
-    message: 'the signature is not by the key of did over these did, time, cid and size',
-  };
+  return verifySignedHeader(
+    auth,
+    () => uploadSigningInput(auth),
+    now,
+    maxSkewSeconds,
+    'did, time, cid and size',
+  );
 }
