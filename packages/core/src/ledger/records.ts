@@ -7,8 +7,11 @@ import type {
   Credential,
   FreezeTarget,
   LicenceTerms,
+  Placement,
   Policy,
   Role,
+  Room,
+  SpaceCreate,
   SupervisionFreeze,
 } from './schemas.js';
 
@@ -143,6 +146,22 @@ export interface DisputeRecord {
     restoredTo?: string;
     restoredFrom?: string;
   };
+}
+
+/** A virtual exhibition space; its id is the id of the space.create transaction. */
+export interface SpaceRecord {
+  kind: 'space';
+  id: string;
+  curator: string;
+  revision: number;
+  name: string;
+  description?: string;
+  category: SpaceCreate['category'];
+  place?: SpaceCreate['place'];
+  rooms: Room[];
+  placements: Placement[];
+  created: LogRef;
+  updated: LogRef;
 }
 
 export interface AssetRecord extends Holding {
@@ -325,7 +344,8 @@ export type StateRecord =
   | SaleRecord
   | FreezeRecord
   | TakedownRecord
-  | DisputeRecord;
+  | DisputeRecord
+  | SpaceRecord;
 
 export const LEDGER_KEY = 'ledger';
 export const identityKey = (did: string): string => `identity/${did}`;
@@ -351,6 +371,7 @@ export const cidKey = (cid: string): string => `cid/${cid}`;
 export const freezeKey = (id: string): string => `freeze/${id}`;
 export const takedownKey = (id: string): string => `takedown/${id}`;
 export const disputeKey = (id: string): string => `dispute/${id}`;
+export const spaceKey = (id: string): string => `space/${id}`;
 export const aliasKey = (alias: string): string => `alias/${alias}`;
 
 /** The key a record is stored under. */
@@ -388,6 +409,8 @@ export function recordKey(record: StateRecord): string {
       return takedownKey(record.id);
     case 'dispute':
       return disputeKey(record.id);
+    case 'space':
+      return spaceKey(record.id);
     case 'cid':
       return cidKey(record.cid);
     case 'alias':

@@ -55,9 +55,11 @@ import {
   licenceKey,
   listingKey,
   type SaleRecord,
+  type SpaceRecord,
   type StateRecord,
   type StateWrite,
   saleKey,
+  spaceKey,
   type TakedownRecord,
   takedownKey,
   valuationKey,
@@ -94,6 +96,8 @@ import {
   type MarketPolicy,
   type PolicySet,
   type SaleSettle,
+  type SpaceCreate,
+  type SpaceUpdate,
   type SupervisionFreeze,
   type SupervisionRestore,
   type SupervisionTakedown,
@@ -154,6 +158,7 @@ export const REJECTION_CODES = [
   'dispute_not_found',
   'dispute_closed',
   'already_responded',
+  'space_not_found',
 ] as const;
 export type RejectionCode = (typeof REJECTION_CODES)[number];
 
@@ -189,6 +194,7 @@ export interface Acceptance {
     freeze?: string;
     takedown?: string;
     dispute?: string;
+    space?: string;
     did?: string;
   };
 }
@@ -366,6 +372,16 @@ export function prepareTransaction(tx: SignedTransaction): PreparedTransaction |
       if (body.listing !== undefined) keys.push(listingKey(body.asset, body.listing));
       break;
     }
+    case 'space.create':
+    case 'space.update': {
+      const body = tx.body as SpaceCreate | SpaceUpdate;
+      const problem = spaceProblem(body);
+      if (problem) return invalid(problem);
+      if ('space' in body) keys.push(spaceKey(body.space));
+      for (const placement of body.placements)
+        keys.push(...itemKeys(placement), licenceIndexKey(placement.asset));
+      break;
+    }
     case 'sale.settle': {
       const body = tx.body as SaleSettle;
       const problem = didProblem(body.buyer);
@@ -412,6 +428,43 @@ export function prepareTransaction(tx: SignedTransaction): PreparedTransaction |
     }
   }
   return { ok: true, tx, type, keys: [...new Set(keys)] };
+}
+
+/** Why a space's plan is impossible, if it is: rooms that overlap, doors off their walls, works outside their rooms. */
+function spaceProblem(body: SpaceCreate | SpaceUpdate): string | undefined {
+  if (body.place !== undefined) {
+    const problem = placeProblem(body.place);
+    if (problem) return `place: ${problem}`;
+  }
+  const rooms = new Map<string, SpaceCreate['rooms'][number]>();
+  for (const [i, room] of body.rooms.entries()) {
+    if (rooms.has(room.id)) return `rooms[${i}]: room id ${room.id} appears twice`;
+    for (const other of rooms.values())
+      if (
+        room.x < other.x + other.width &&
+        other.x < room.x + room.width &&
+        room.z < other.z + other.depth &&
+        other.z < room.z + room.depth
+      )
+        return `rooms[${i}]: room ${room.id} overlaps room ${other.id}`;
+    for (const [j, door] of (room.doors ?? []).entries()) {
+      const length = door.wall === 'north' || door.wall === 'south' ? room.width : room.depth;
+      if (door.offset - door.width / 2 < 0 || door.offset + door.width / 2 > length)
+        return `rooms[${i}].doors[${j}]: the door does not fit the ${door.wall} wall (${length} m)`;
+    }
+    rooms.set(room.id, room);
+  }
+  const shown = new Set<string>();
+  for (const [i, placement] of body.placements.entries()) {
+    const room = rooms.get(placement.room);
+    if (!room) return `placements[${i}]: there is no room ${placement.room}`;
+    if (placement.x > room.width || placement.z > room.depth || placement.y > room.height)
+      return `placements[${i}]: (${placement.x}, ${placement.y}, ${placement.z}) is outside room ${room.id} (${room.width} x ${room.height} x ${room.depth} m)`;
+    const item = `${placement.asset}#${placement.edition ?? ''}`;
+    if (shown.has(item)) return `placements[${i}]: the same work is placed twice`;
+    shown.add(item);
+  }
+  return undefined;
 }
 
 /** Why a freeze's target is malformed, if it is. */
@@ -1531,6 +1584,67 @@ export function applyTransaction(
       dispute.resolution = { ...resolved, outcome: 'corrected', restoredTo: to, restoredFrom: from };
       state.put(disputeKey(dispute.id), dispute);
       return { ok: true, writes: state.writes(), subject: { ...disputeSubject(dispute), did: to } };
+    }
+
+    case 'space.create':
+    case 'space.update': {
+      const body = tx.body as SpaceCreate | SpaceUpdate;
+      let previous: SpaceRecord | undefined;
+      if ('space' in body) {
+        previous = state.get(spaceKey(body.space), 'space');
+        if (!previous) return reject('space_not_found', 'space.exists', `there is no space ${body.space}`);
+        if (previous.curator !== tx.actor)
+          return reject(
+            'not_authorized',
+            'space.update.curator',
+            `only its curator, ${previous.curator}, revises space ${previous.id}`,
+          );
+        if (body.revision !== previous.revision + 1)
+          return reject(
+            'revision_conflict',
+            'space.update.revision',
+            `space ${previous.id} is at revision ${previous.revision}; an update makes revision ${previous.revision + 1}`,
+            { revision: previous.revision },
+          );
+      }
+      const day = tx.time.slice(0, 10);
+      for (const placement of body.placements) {
+        const item = loadItem(state, placement.asset, placement.edition);
+        if (!item.ok) return item;
+        if (item.record.owner === tx.actor) continue;
+        const licences = state.get(licenceIndexKey(placement.asset), 'licence-index')?.licences ?? [];
+        const displays = licences.some(
+          ({ licensee, terms }) =>
+            licensee === tx.actor &&
+            terms.uses.includes('display') &&
+            terms.start <= day &&
+            (terms.end === undefined || day <= terms.end),
+        );
+        if (!displays)
+          return reject(
+            'not_authorized',
+            'space.placement.rights',
+            `${tx.actor} neither holds ${item.label} nor a display licence for it in force today`,
+            { asset: placement.asset },
+          );
+      }
+      const id = previous?.id ?? context.txId;
+      const record: SpaceRecord = {
+        kind: 'space',
+        id,
+        curator: tx.actor,
+        revision: previous ? previous.revision + 1 : 0,
+        name: body.name,
+        ...(body.description === undefined ? {} : { description: body.description }),
+        category: body.category,
+        ...(body.place === undefined ? {} : { place: body.place }),
+        rooms: body.rooms,
+        placements: body.placements,
+        created: previous?.created ?? at,
+        updated: at,
+      };
+      state.put(spaceKey(id), record);
+      return { ok: true, writes: state.writes(), subject: { space: id } };
     }
 
     case 'custody.deposit': {

@@ -753,6 +753,94 @@ export const DisputeResolveBody = Type.Object(
   },
 );
 
+/** What a virtual space is: the digital space aggregation platform shows them side by side. */
+export const SPACE_CATEGORIES = ['museum', 'exhibition-hall', 'gallery', 'venue', 'heritage-site'] as const;
+export const MAX_SPACE_ROOMS = 16;
+export const MAX_SPACE_PLACEMENTS = 200;
+
+const RoomIdSchema = Type.String({ pattern: '^[a-z0-9][a-z0-9-]{0,31}$' });
+const ColourSchema = Type.String({ pattern: '^#[0-9a-f]{6}$', description: 'sRGB, #rrggbb' });
+const WALLS = ['north', 'south', 'east', 'west'] as const;
+
+/**
+ * A room of a space: an axis-aligned box on the floor plan, in metres. x grows east, z grows south,
+ * y up; the room's north-west floor corner is at (x, 0, z). Doors open a wall where rooms meet.
+ */
+export const RoomSchema = Type.Object(
+  {
+    id: RoomIdSchema,
+    name: Type.Optional(Type.String({ minLength: 1, maxLength: 100, pattern: LINE })),
+    x: Type.Number({ minimum: -1000, maximum: 1000 }),
+    z: Type.Number({ minimum: -1000, maximum: 1000 }),
+    width: Type.Number({ minimum: 2, maximum: 200, description: 'East-west extent, metres' }),
+    depth: Type.Number({ minimum: 2, maximum: 200, description: 'North-south extent, metres' }),
+    height: Type.Number({ minimum: 2, maximum: 50 }),
+    doors: Type.Optional(
+      Type.Array(
+        Type.Object(
+          {
+            wall: Type.Union(WALLS.map((w) => Type.Literal(w))),
+            /** Metres from the wall's west (north-south walls: north) end to the door's centre. */
+            offset: Type.Number({ minimum: 0, maximum: 200 }),
+            width: Type.Number({ minimum: 0.8, maximum: 20 }),
+          },
+          { additionalProperties: false },
+        ),
+        { maxItems: 8 },
+      ),
+    ),
+    wallColour: Type.Optional(ColourSchema),
+    floorColour: Type.Optional(ColourSchema),
+  },
+  { additionalProperties: false },
+);
+export type Room = Static<typeof RoomSchema>;
+
+/** A work shown in a room: where its centre is (metres from the room's north-west floor corner), which way it faces, how large. */
+export const PlacementSchema = Type.Object(
+  {
+    asset: AssetIdSchema,
+    edition: Type.Optional(EditionNumberSchema),
+    room: RoomIdSchema,
+    x: Type.Number({ minimum: 0, maximum: 200 }),
+    y: Type.Number({ minimum: 0, maximum: 50 }),
+    z: Type.Number({ minimum: 0, maximum: 200 }),
+    /** Degrees clockwise from facing south (0) seen from above: 90 faces west, 180 north, 270 east. */
+    yaw: Type.Number({ minimum: 0, exclusiveMaximum: 360 }),
+    /** The work's largest dimension as shown, metres. */
+    size: Type.Number({ minimum: 0.05, maximum: 50 }),
+    label: Type.Optional(Type.String({ minLength: 1, maxLength: 200, pattern: LINE })),
+  },
+  { additionalProperties: false },
+);
+export type Placement = Static<typeof PlacementSchema>;
+
+const spaceProperties = {
+  name: Type.String({ minLength: 1, maxLength: 200, pattern: LINE }),
+  description: Type.Optional(Type.String({ maxLength: 4000, pattern: TEXT })),
+  category: Type.Union(SPACE_CATEGORIES.map((c) => Type.Literal(c))),
+  /** Where the real place it stands for is, if it is a twin of one. */
+  place: Type.Optional(PlaceSchema),
+  rooms: Type.Array(RoomSchema, { minItems: 1, maxItems: MAX_SPACE_ROOMS }),
+  placements: Type.Array(PlacementSchema, { maxItems: MAX_SPACE_PLACEMENTS }),
+};
+
+export const SpaceCreateBody = Type.Object(spaceProperties, {
+  additionalProperties: false,
+  description:
+    "A curator builds a virtual exhibition space: its rooms and each work's placement; the curator owns each work shown or holds a display licence for it",
+});
+
+export const SpaceUpdateBody = Type.Object(
+  {
+    space: TxIdSchema,
+    /** The revision this update makes: the space's current revision plus one. */
+    revision: Type.Integer({ minimum: 1, maximum: Number.MAX_SAFE_INTEGER }),
+    ...spaceProperties,
+  },
+  { additionalProperties: false, description: 'The curator revises a space, in full' },
+);
+
 /** Every transaction type this version knows, with its body's schema. */
 export const BODY_SCHEMAS = {
   'ledger.genesis': LedgerGenesisBody,
@@ -780,6 +868,8 @@ export const BODY_SCHEMAS = {
   'dispute.open': DisputeOpenBody,
   'dispute.respond': DisputeRespondBody,
   'dispute.resolve': DisputeResolveBody,
+  'space.create': SpaceCreateBody,
+  'space.update': SpaceUpdateBody,
 } as const satisfies Record<string, TSchema>;
 
 export type TransactionType = keyof typeof BODY_SCHEMAS;
@@ -809,6 +899,8 @@ export type SupervisionRestore = BodyOf<'supervision.restore'>;
 export type DisputeOpen = BodyOf<'dispute.open'>;
 export type DisputeRespond = BodyOf<'dispute.respond'>;
 export type DisputeResolve = BodyOf<'dispute.resolve'>;
+export type SpaceCreate = BodyOf<'space.create'>;
+export type SpaceUpdate = BodyOf<'space.update'>;
 
 export function isTransactionType(type: string): type is TransactionType {
   return Object.hasOwn(BODY_SCHEMAS, type);
