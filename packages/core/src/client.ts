@@ -13,13 +13,16 @@ import type {
   AssetRecord,
   AssetRevisionRecord,
   CredentialRecord,
+  DisputeRecord,
   EditionRecord,
+  FreezeRecord,
   IdentityRecord,
   LedgerRecord,
   LicenceRecord,
   ListingRecord,
   LogRef,
   SaleRecord,
+  TakedownRecord,
   ValuationRecord,
 } from './ledger/records.js';
 import type { Acceptance } from './ledger/rules.js';
@@ -226,6 +229,34 @@ export interface UploadBlobOptions {
   signal?: AbortSignal;
 }
 
+/** Signs a read: the Authorization header value for a target such as "GET /v1/blobs/bafkrei…" (readSigner). */
+export type ReadAuthorizer = (target: string) => string;
+
+export interface ReadRequestOptions {
+  /** Signs the request when the node asks for it (graded content). */
+  authorize?: ReadAuthorizer;
+  /** A Range header value, e.g. bytes=0-1023. */
+  range?: string;
+  signal?: AbortSignal;
+}
+
+/** GET /v1/assets/:id/access-log: reads of a graded work's content, newest first. */
+export interface AccessLogPage {
+  asset: string;
+  items: {
+    id: number;
+    time: string;
+    did: string;
+    cid: string;
+    target: string;
+    range: string | null;
+    outcome: 'allowed' | 'refused';
+    /** Why it was allowed: owner, edition-owner, licensee, operator or regulator; null when refused. */
+    basis: string | null;
+  }[];
+  nextCursor: string | null;
+}
+
 /** An RFC 9457 problem body as the node sends it. */
 export interface ProblemDetails {
   type?: string;
@@ -272,6 +303,29 @@ export function isCinnabarApiError(error: unknown, code?: string): error is Cinn
 // ---------------------------------------------------------------------------------------------
 
 const JSON_TYPE = 'application/json';
+
+/** An activity report's periods: UTC days, ISO weeks (from Monday), calendar months. */
+export const REPORT_BUCKETS = ['day', 'week', 'month'] as const;
+/** What an activity report can break each period down by. */
+export const REPORT_BREAKDOWNS = ['regime', 'mediaType', 'grade'] as const;
+/** The suspicious-pattern rules (their thresholds are the policy's `detection`). */
+export const DETECTION_RULES = ['washTrading', 'rapidFlip', 'sharedRealName', 'duplicateBurst'] as const;
+/** What a node assumes where a report's query says nothing. */
+export const SUPERVISION_REPORT_DEFAULTS = Object.freeze({
+  bucket: 'month' as (typeof REPORT_BUCKETS)[number],
+  holdersLimit: 20,
+  alertsLimit: 100,
+});
+
+/** The supervision reports a node serves (supervisionReport). */
+export const SUPERVISION_REPORTS = ['activity', 'holders', 'alerts'] as const;
+export type SupervisionReportName = (typeof SUPERVISION_REPORTS)[number];
+
+function supervisionReportPath(report: SupervisionReportName, query: Record<string, string>): string {
+  const base = report === 'alerts' ? 'v1/supervision/alerts' : `v1/supervision/reports/${report}`;
+  const search = new URLSearchParams(query).toString();
+  return search ? `${base}?${search}` : base;
+}
 
 export class CinnabarClient {
   readonly baseUrl: string;
@@ -329,6 +383,27 @@ export class CinnabarClient {
     return this.lookup<AssetHistory>(`v1/assets/${encodeURIComponent(id)}/history`, 'asset_not_found');
   }
 
+  /** GET /v1/supervision/freezes/:id; undefined if there is no such freeze. */
+  freeze(id: string): Promise<FreezeRecord | undefined> {
+    return this.lookup<FreezeRecord>(`v1/supervision/freezes/${encodeURIComponent(id)}`, 'freeze_not_found');
+  }
+
+  /** GET /v1/supervision/takedowns/:id; undefined if there is no such takedown. */
+  takedown(id: string): Promise<TakedownRecord | undefined> {
+    return this.lookup<TakedownRecord>(
+      `v1/supervision/takedowns/${encodeURIComponent(id)}`,
+      'takedown_not_found',
+    );
+  }
+
+  /** GET /v1/supervision/disputes/:id; undefined if there is no such dispute. */
+  dispute(id: string): Promise<DisputeRecord | undefined> {
+    return this.lookup<DisputeRecord>(
+      `v1/supervision/disputes/${encodeURIComponent(id)}`,
+      'dispute_not_found',
+    );
+  }
+
   /** GET /v1/assets/:id/licences; undefined if there is no such asset. */
   assetLicences(id: string): Promise<AssetLicences | undefined> {
     return this.lookup<AssetLicences>(`v1/assets/${encodeURIComponent(id)}/licences`, 'asset_not_found');
@@ -383,6 +458,11 @@ export class CinnabarClient {
     return this.getJson(`v1/identities/${encodeURIComponent(did)}/holdings${pageSearch(page)}`);
   }
 
+  /** GET /v1/identities/:did/offers: works and editions offered to the identity, waiting for it to accept. */
+  offers(did: string, page: PageQuery = {}): Promise<RecordPage<AssetRecord | EditionRecord>> {
+    return this.getJson(`v1/identities/${encodeURIComponent(did)}/offers${pageSearch(page)}`);
+  }
+
   /** GET /v1/identities/:did/licences: licences the identity holds (or, as grantor, granted). */
   identityLicences(
     did: string,
@@ -404,6 +484,26 @@ export class CinnabarClient {
     page: PageQuery = {},
   ): Promise<RecordPage<SaleRecord>> {
     return this.getJson(`v1/identities/${encodeURIComponent(did)}/sales${pageSearch(page, { as })}`);
+  }
+
+  /**
+   * A supervision report (GET /v1/supervision/reports/activity or /holders, or
+   * /v1/supervision/alerts) as JSON; `query` is passed as it is (from, to, bucket, by, limit, rule).
+   */
+  supervisionReport<T = Record<string, unknown>>(
+    report: SupervisionReportName,
+    query: Record<string, string> = {},
+  ): Promise<T> {
+    return this.getJson<T>(supervisionReportPath(report, { ...query, format: 'json' }));
+  }
+
+  /** The same report as RFC 4180 CSV text. */
+  async supervisionReportCsv(
+    report: SupervisionReportName,
+    query: Record<string, string> = {},
+  ): Promise<string> {
+    const path = supervisionReportPath(report, { ...query, format: 'csv' });
+    return utf8Decode(await this.getBytes(path, this.maxJsonBytes, { headers: { accept: 'text/csv' } }));
   }
 
   /** GET /v1/assets: one page of assets, newest first, filtered by the query. */
@@ -537,6 +637,63 @@ export class CinnabarClient {
   /** Where the node serves the bytes of `cid` (GET /v1/blobs/:cid). */
   blobUrl(cid: string): string {
     return `${this.baseUrl}v1/blobs/${encodeURIComponent(cid)}`;
+  }
+
+  /**
+   * GET /v1/blobs/:cid: the answer, its body unread (a stream the caller reads or cancels). Asked
+   * without credentials first; when the node answers 401 `read_authorization_required` (a work
+   * graded `important` or `core`, docs/data-grades.md) and `authorize` is given, asked again with
+   * the Authorization header it returns for the target (readSigner from read-auth.ts). So the
+   * reader is named only where the node needs to know.
+   */
+  async openBlob(cid: string, options: ReadRequestOptions = {}): Promise<Response> {
+    const path = `v1/blobs/${encodeURIComponent(cid)}`;
+    const init: RequestInit = {
+      ...(options.range ? { headers: { range: options.range } } : {}),
+      ...(options.signal ? { signal: options.signal } : {}),
+    };
+    try {
+      return await this.send('GET', path, init);
+    } catch (error) {
+      if (!options.authorize || !isCinnabarApiError(error, 'read_authorization_required')) throw error;
+      return this.send('GET', path, this.signedInit('GET', path, init, options.authorize));
+    }
+  }
+
+  /**
+   * GET /v1/assets/:id/access-log: a graded work's access log, newest first, signed with
+   * `authorize` (its owner, the operator or a regulator); undefined if there is no such asset.
+   */
+  async accessLog(
+    id: string,
+    authorize: ReadAuthorizer,
+    page: PageQuery = {},
+  ): Promise<AccessLogPage | undefined> {
+    const path = `v1/assets/${encodeURIComponent(id)}/access-log`;
+    try {
+      return await this.requestJson<AccessLogPage>(
+        'GET',
+        `${path}${pageSearch(page)}`,
+        this.signedInit('GET', path, {}, authorize),
+      );
+    } catch (error) {
+      if (isCinnabarApiError(error, 'asset_not_found')) return undefined;
+      throw error;
+    }
+  }
+
+  /** `init` with an Authorization header signed for `method` and the path of `path` as the node sees it. */
+  private signedInit(
+    method: string,
+    path: string,
+    init: RequestInit,
+    authorize: ReadAuthorizer,
+  ): RequestInit {
+    const target = `${method} ${new URL(this.baseUrl + path).pathname}`;
+    return {
+      ...init,
+      headers: { ...(init.headers as Record<string, string> | undefined), authorization: authorize(target) },
+    };
   }
 
   // -------------------------------------------------------------------------------------------
