@@ -1,14 +1,14 @@
 // A data directory or database written by schema version 2 (no party column, licences without
 // their owner and party columns filled) upgrades in place to version 3 when a node starts on it:
 // the column is added, the licences before it are indexed by licensee and grantor, and the state
-// is unchanged. On SQLite and PostgreSQL.
+// is unchanged; the activity table of version 5 is filled in too. On SQLite and PostgreSQL.
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { MemoryLedger, utf8Encode } from '@cinnabar/core';
 import Database from 'better-sqlite3';
 import pg from 'pg';
-import { type RunningNode, startNode } from '../src/index.js';
+import { loadDataDir, type RunningNode, startNode } from '../src/index.js';
 import { SQLITE_FILE } from '../src/storage/open-storage.js';
 import { BACKENDS, type BackendFixture, createBackend } from './support/backends.js';
 import { LedgerClient, storedStateDigest, TestActor } from './support/ledger-fixture.js';
@@ -22,6 +22,9 @@ async function downgradeToVersion2(fixture: BackendFixture): Promise<void> {
       ALTER TABLE ledger_state DROP COLUMN party;
       UPDATE ledger_state SET owner = NULL WHERE kind = 'licence';
       UPDATE meta SET value = '2' WHERE key = 'schema_version';
+      DROP TABLE activity;
+      DROP TABLE policy_changes;
+      DELETE FROM meta WHERE key = 'activity_indexed';
     `);
     db.close();
     return;
@@ -33,6 +36,9 @@ async function downgradeToVersion2(fixture: BackendFixture): Promise<void> {
     ALTER TABLE cinnabar_state DROP COLUMN party;
     UPDATE cinnabar_state SET owner = NULL WHERE kind = 'licence';
     UPDATE cinnabar_meta SET value = '2' WHERE key = 'schema_version';
+    DROP TABLE cinnabar_activity;
+    DROP TABLE cinnabar_policy_changes;
+    DELETE FROM cinnabar_meta WHERE key = 'activity_indexed';
   `);
   await client.end();
 }
@@ -61,12 +67,14 @@ for (const backend of BACKENDS) {
       const bob = new TestActor('bob');
       let node = await start();
       let licence: string;
+      let freeze: string;
+      let asset: string;
+      let offered: string;
       try {
         const client = new LedgerClient(node);
         await client.accept(ann, 'identity.register', { kind: 'person', name: 'Ann' });
         await client.accept(bob, 'identity.register', { kind: 'person', name: 'Bob' });
-        const asset = (await client.register(ann, utf8Encode('a work from before the upgrade'))).subject
-          .asset!;
+        asset = (await client.register(ann, utf8Encode('a work from before the upgrade'))).subject.asset!;
         licence = (
           await client.accept(ann, 'licence.grant', {
             asset,
@@ -80,6 +88,29 @@ for (const backend of BACKENDS) {
               royaltyBasisPoints: 0,
               legalTextHash: 'ab'.repeat(32),
             },
+          })
+        ).txId;
+        const operator = new TestActor('operator', (await loadDataDir(fixture.dataDir)).operator.seed);
+        operator.seq = 1;
+        // A transfer offered and waiting for acceptance, on a second work.
+        await client.accept(operator, 'policy.set', {
+          policy: {
+            realNameToRegister: false,
+            market: {
+              regime: 'open-market',
+              transferNeedsAcceptance: true,
+              holdingPeriodDays: 0,
+              dailyGiftCap: 10,
+            },
+          },
+        });
+        offered = (await client.register(ann, utf8Encode('a work offered before the upgrade'))).subject
+          .asset!;
+        await client.accept(ann, 'asset.transfer', { asset: offered, to: bob.did });
+        freeze = (
+          await client.accept(operator, 'supervision.freeze', {
+            target: { asset },
+            grounds: { category: 'investigation', text: 'Frozen before the upgrade.' },
           })
         ).txId;
       } finally {
@@ -99,6 +130,35 @@ for (const backend of BACKENDS) {
           [[licence], [licence]],
         );
         assert.equal(await storedStateDigest(node.storage), await replayDigest(node));
+        // Version 5 indexes supervision by the work it is about: the freeze from before is found.
+        const supervision = await client.getJson<{ freezes: { id: string }[] }>(
+          `/v1/assets/${asset}/supervision`,
+        );
+        assert.deepEqual(
+          supervision.freezes.map((f) => f.id),
+          [freeze],
+        );
+        // ...and works by the recipient of a pending transfer.
+        const offers = await client.getJson<{ items: { id: string }[] }>(`/v1/identities/${bob.did}/offers`);
+        assert.deepEqual(
+          offers.items.map((o) => o.id),
+          [offered],
+        );
+        // Version 5's activity (supervision reports), filled in from the state before it.
+        const activity = await client.getJson<{ rows: { registrations: number; licences: number }[] }>(
+          '/v1/supervision/reports/activity?by=regime',
+        );
+        assert.deepEqual(
+          activity.rows.map((r) => [r.registrations, r.licences]),
+          [[2, 1]],
+        );
+        assert.deepEqual(
+          (await node.storage.readPolicyChanges()).map((c) => [c.idx, c.regime]),
+          [
+            [0, 'open-market'],
+            [5, 'open-market'],
+          ],
+        );
       } finally {
         await node.close();
         await fixture.cleanup();

@@ -240,7 +240,8 @@ export function stateRow(key: string, record: StateRecord): StateRow {
       kind: 'asset',
       value,
       owner: record.owner,
-      party: null,
+      // A transfer offered and not yet accepted: GET /v1/identities/{did}/offers finds it.
+      party: record.pendingTransfer?.to ?? null,
       media: record.mediaType,
       search,
       idx: createdAt(record),
@@ -254,15 +255,23 @@ export function stateRow(key: string, record: StateRecord): StateRow {
 function parties(record: StateRecord): [string | null, string | null] {
   switch (record.kind) {
     case 'edition':
-      return [record.owner, null];
+      return [record.owner, record.pendingTransfer?.to ?? null];
     case 'licence':
       return [record.licensee, record.grantor];
     case 'listing':
       return [record.seller, null];
     case 'sale':
       return [record.buyer, record.seller];
+    // Supervision is indexed by what it is about (the party column holds the work's id, or the
+    // frozen identity's DID): GET /v1/assets/{id}/supervision reads it.
+    case 'freeze':
+      return [null, 'did' in record.target ? record.target.did : record.target.asset];
+    case 'takedown':
+      return [null, record.asset];
     case 'dispute':
-      return [record.claimant, record.respondent];
+      return [record.claimant, record.asset];
+    case 'space':
+      return [record.curator, null];
     default:
       return [null, null];
   }
@@ -290,6 +299,8 @@ function createdAt(record: StateRecord): number {
       return record.at.index;
     case 'dispute':
       return record.opened.index;
+    case 'space':
+      return record.created.index;
     case 'edition':
       return record.issued.index;
     case 'listing':

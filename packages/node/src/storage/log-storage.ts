@@ -1,5 +1,6 @@
 import type { CellSearch, PlaceRow, VersionRow } from '../ledger/place-index.js';
 import type { StoredTile } from '../log/stored-tile.js';
+import type { ActivityKind, ActivityRow, PolicyChange } from '../supervision/activity.js';
 
 /** A signed checkpoint as stored: its tree size, root hash and the signed note text. */
 export interface StoredCheckpoint {
@@ -91,6 +92,43 @@ export interface PartyQuery {
   limit: number;
 }
 
+/** What an activity report counts: the entries in [from, to) (milliseconds), broken down by `by`. */
+export interface ActivityQuery {
+  from?: number;
+  to?: number;
+  by?: 'regime' | 'mediaType' | 'grade';
+  /** The policies in force (by regime), oldest first: read with readPolicyChanges. */
+  policies?: readonly PolicyChange[];
+}
+
+/** One UTC day's count of one kind of activity, in one breakdown group. */
+export interface ActivityDayCount {
+  /** Days since 1970-01-01 (UTC). */
+  day: number;
+  kind: ActivityKind;
+  /** The regime, media type or grade (null: no breakdown, or unknown). */
+  group: string | null;
+  count: number;
+  /** The sum of the prices (sales), in fen. */
+  priceFen: bigint;
+}
+
+/** A real-name credential: whose it is, the commitment to the person it names, where it was issued. */
+export interface RealNameRow {
+  commitment: string;
+  subject: string;
+  idx: number;
+  credential: string;
+}
+
+/** A registered image: its perceptual hash (16 hex digits) and when it was registered. */
+export interface ImageRegistration {
+  asset: string;
+  idx: number;
+  time: number;
+  phash: string;
+}
+
 /** Everything one sequencer batch makes durable, in one commit. */
 export interface LogBatch {
   /** Index of the first entry; must equal the size of the stored log (a fence against a second writer). */
@@ -141,7 +179,70 @@ export interface LedgerReads {
   readMedia(): Promise<MediaRow[]>;
 }
 
-export interface LogStorage extends LogReads, LedgerReads {
+/** The reads of supervision reports and alerts (the activity table, supervision/activity.ts). */
+export interface SupervisionReads {
+  /** Activity counted per UTC day, kind and group (supervision reports). */
+  activityByDay(query: ActivityQuery): Promise<ActivityDayCount[]>;
+  /** Activity rows of these kinds, in log order. */
+  readActivity(kinds: readonly ActivityKind[]): Promise<ActivityRow[]>;
+  /** The policies the ledger took on (genesis, each policy.set), in log order. */
+  readPolicyChanges(): Promise<PolicyChange[]>;
+  /** The identities holding the most items (works and editions), most first, then by DID. */
+  topHolders(limit: number): Promise<{ owner: string; items: number }[]>;
+  /** Every real-name credential issued (revoked ones too), in log order. */
+  readRealNames(): Promise<RealNameRow[]>;
+  /** Every registered image with a perceptual hash, in log order. */
+  readImageRegistrations(): Promise<ImageRegistration[]>;
+}
+
+/** Counts of the ledger state's records, for the explorer's summary (GET /v1/stats). */
+export interface StatsReads {
+  /** How many records of each of these kinds the state holds (0 for a kind it has none of). */
+  countRecords(kinds: readonly string[]): Promise<Record<string, number>>;
+}
+
+/**
+ * One read (or refused read) of a graded work's content (GB/T 43697-2024; http/content-access.ts):
+ * who asked, for what, and what the node answered. Kept by the node, not on the log.
+ */
+export interface AccessLogEntry {
+  /** When the node decided, in milliseconds since 1970 (UTC). */
+  time: number;
+  did: string;
+  asset: string;
+  cid: string;
+  /** The signed target, e.g. "GET /v1/blobs/bafkrei…". */
+  target: string;
+  /** The Range header as sent (cut to 100 characters), or null for the whole. */
+  range: string | null;
+  outcome: 'allowed' | 'refused';
+  /** Why it was allowed (owner, edition-owner, licensee, operator, regulator); null when refused. */
+  basis: string | null;
+}
+
+/** An access log entry as stored, with its id (increasing: the listing's cursor). */
+export interface AccessLogRow extends AccessLogEntry {
+  id: number;
+}
+
+/** A work's access log, newest first. */
+export interface AccessLogQuery {
+  asset: string;
+  /** Only entries with a smaller id (the cursor). */
+  before?: number;
+  limit: number;
+}
+
+/**
+ * The content access log: written by the read routes, not by the sequencer. A node's storage
+ * keeps it in its own table; an append is durable when it returns.
+ */
+export interface AccessLogStorage {
+  appendAccess(entry: AccessLogEntry): Promise<void>;
+  readAccessLog(query: AccessLogQuery): Promise<AccessLogRow[]>;
+}
+
+export interface LogStorage extends LogReads, LedgerReads, SupervisionReads, StatsReads, AccessLogStorage {
   readonly kind: 'sqlite' | 'postgres';
   /** Create the schema if needed and check its version. */
   init(): Promise<void>;

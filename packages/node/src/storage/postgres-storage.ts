@@ -1,16 +1,42 @@
+import { LEDGER_KEY, type LedgerRecord } from '@cinnabar/core';
 import pg from 'pg';
 import { type PlaceRow, placeIndexOf, type VersionRow } from '../ledger/place-index.js';
 import type { StoredTile } from '../log/stored-tile.js';
 import {
+  ACTIVITY_KINDS,
+  type ActivityKind,
+  type ActivityRow,
+  activityRows,
+  BACKFILL_KINDS,
+  backfillActivity,
+  POLICY_ENTRY_SUFFIXES,
+  type PolicyChange,
+  policyChanges,
+  readsKind,
+} from '../supervision/activity.js';
+import {
+  ACTIVITY_COLUMNS,
+  type ActivitySqlRow,
+  activityFromSql,
+  activitySelect,
   assetConditions,
+  FREEZE_PARTIES_BACKFILL,
+  holdersSelect,
   LICENCE_PARTIES_BACKFILL,
   partySelect,
   placeSelect,
   prefixEnd,
+  priceSum,
 } from './ledger-queries.js';
 import {
+  type AccessLogEntry,
+  type AccessLogQuery,
+  type AccessLogRow,
+  type ActivityDayCount,
+  type ActivityQuery,
   type AssetQuery,
   FenceError,
+  type ImageRegistration,
   type LedgerReads,
   type LogBatch,
   type LogReads,
@@ -20,11 +46,14 @@ import {
   type PartyQuery,
   type PlaceMatch,
   type PlaceQuery,
+  type RealNameRow,
+  type StatsReads,
   type StoredCheckpoint,
+  type SupervisionReads,
   type TileKey,
 } from './log-storage.js';
 
-const SCHEMA_VERSION = '4';
+const SCHEMA_VERSION = '5';
 
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS cinnabar_meta (key text PRIMARY KEY, value text NOT NULL);
@@ -58,6 +87,21 @@ CREATE TABLE IF NOT EXISTS cinnabar_asset_marks (
   asset text NOT NULL, other text NOT NULL, reason text NOT NULL, distance integer NOT NULL,
   PRIMARY KEY (asset, other, reason)
 );
+-- The market's activity (version 5): one row an entry that registered, moved, sold, listed or
+-- licensed an item (supervision/activity.ts), and the policies the ledger took on.
+CREATE TABLE IF NOT EXISTS cinnabar_activity (
+  idx bigint PRIMARY KEY, kind text NOT NULL, time bigint NOT NULL, asset text NOT NULL,
+  edition integer NOT NULL, from_did text NOT NULL, to_did text, price_fen bigint, media text, grade text
+);
+CREATE INDEX IF NOT EXISTS cinnabar_activity_time ON cinnabar_activity (time);
+CREATE INDEX IF NOT EXISTS cinnabar_activity_asset ON cinnabar_activity (asset, kind);
+CREATE TABLE IF NOT EXISTS cinnabar_policy_changes (idx bigint PRIMARY KEY, regime text NOT NULL, policy text NOT NULL);
+-- Reads of graded content (GB/T 43697-2024): not on the log, nothing to backfill.
+CREATE TABLE IF NOT EXISTS cinnabar_access_log (
+  id bigserial PRIMARY KEY, time bigint NOT NULL, did text NOT NULL, asset text NOT NULL,
+  cid text NOT NULL, target text NOT NULL, range text, outcome text NOT NULL, basis text
+);
+CREATE INDEX IF NOT EXISTS cinnabar_access_log_asset ON cinnabar_access_log (asset, id);
 INSERT INTO cinnabar_meta (key, value) VALUES ('schema_version', '${SCHEMA_VERSION}') ON CONFLICT DO NOTHING;
 -- Version 1 had only the log's tables, which later versions keep as they were; version 3 added
 -- the party column (a licence's grantor, a sale's seller) and fills it for the licences before it.
@@ -67,8 +111,11 @@ DO $$ BEGIN
   IF EXISTS (SELECT 1 FROM cinnabar_meta WHERE key = 'schema_version' AND value IN ('1', '2')) THEN
     ${LICENCE_PARTIES_BACKFILL.postgres};
   END IF;
-  -- Version 4 added the place index; init fills it for the revisions before it.
-  UPDATE cinnabar_meta SET value = '${SCHEMA_VERSION}' WHERE key = 'schema_version' AND value IN ('1', '2', '3');
+  IF EXISTS (SELECT 1 FROM cinnabar_meta WHERE key = 'schema_version' AND value IN ('1', '2', '3', '4')) THEN
+    ${FREEZE_PARTIES_BACKFILL.postgres};
+  END IF;
+  -- Version 4 added the place index, version 5 the activity; init fills them for the state before.
+  UPDATE cinnabar_meta SET value = '${SCHEMA_VERSION}' WHERE key = 'schema_version' AND value IN ('1', '2', '3', '4');
 END $$;
 `;
 
@@ -82,7 +129,7 @@ const SCHEMA_LOCK_KEY = '7163378102668779891'; // 0x63696e6e61626173
 type Queryable = pg.Pool | pg.PoolClient | pg.Client;
 
 /** The read queries, over a pool (each query its own snapshot) or one transaction's client. */
-class PostgresReads implements LogReads, LedgerReads {
+class PostgresReads implements LogReads, LedgerReads, SupervisionReads, StatsReads {
   constructor(private readonly db: Queryable) {}
 
   async latestCheckpoint(): Promise<StoredCheckpoint | undefined> {
@@ -174,6 +221,17 @@ class PostgresReads implements LogReads, LedgerReads {
     return rows.map((r) => ({ key: r.key, idx: Number(r.idx), value: r.value }));
   }
 
+  async countRecords(kinds: readonly string[]): Promise<Record<string, number>> {
+    const counts: Record<string, number> = Object.fromEntries(kinds.map((kind) => [kind, 0]));
+    if (kinds.length === 0) return counts;
+    const { rows } = await this.db.query<{ kind: string; n: string }>(
+      'SELECT kind, count(*) AS n FROM cinnabar_state WHERE kind = ANY($1::text[]) GROUP BY kind',
+      [kinds],
+    );
+    for (const row of rows) counts[row.kind] = Number(row.n);
+    return counts;
+  }
+
   async readMarks(asset: string): Promise<MarkRow[]> {
     const { rows } = await this.db.query<MarkRow>(
       'SELECT asset, other, reason, distance FROM cinnabar_asset_marks WHERE asset = $1 ORDER BY other',
@@ -187,6 +245,68 @@ class PostgresReads implements LogReads, LedgerReads {
       'SELECT asset, cid, phash, geometry, idx FROM cinnabar_asset_media ORDER BY idx',
     );
     return rows.map((r) => ({ ...r, idx: Number(r.idx) }));
+  }
+
+  async activityByDay(query: ActivityQuery): Promise<ActivityDayCount[]> {
+    const { sql, params } = activitySelect(query, 'cinnabar_activity', (n) => `$${n}`);
+    const { rows } = await this.db.query<{
+      day: string;
+      kind: ActivityKind;
+      grp: string | null;
+      n: string;
+      hi: string | null;
+      lo: string | null;
+    }>(sql, params);
+    return rows.map((r) => ({
+      day: Number(r.day),
+      kind: r.kind,
+      group: r.grp,
+      count: Number(r.n),
+      priceFen: priceSum(r.hi, r.lo),
+    }));
+  }
+
+  async readActivity(kinds: readonly ActivityKind[]): Promise<ActivityRow[]> {
+    const wanted = kinds.filter((k) => ACTIVITY_KINDS.includes(k));
+    if (wanted.length === 0) return [];
+    const { rows } = await this.db.query<ActivitySqlRow>(
+      'SELECT idx, kind, time, asset, edition, from_did, to_did, price_fen::text AS price, media, grade ' +
+        'FROM cinnabar_activity WHERE kind = ANY($1::text[]) ORDER BY idx',
+      [wanted],
+    );
+    return rows.map(activityFromSql);
+  }
+
+  async readPolicyChanges(): Promise<PolicyChange[]> {
+    const { rows } = await this.db.query<PolicyChange & { idx: string }>(
+      'SELECT idx, regime, policy FROM cinnabar_policy_changes ORDER BY idx',
+    );
+    return rows.map((r) => ({ ...r, idx: Number(r.idx) }));
+  }
+
+  async topHolders(limit: number): Promise<{ owner: string; items: number }[]> {
+    const { rows } = await this.db.query<{ owner: string; items: string }>(
+      holdersSelect('cinnabar_state', '$1', 'postgres'),
+      [limit],
+    );
+    return rows.map((r) => ({ owner: r.owner, items: Number(r.items) }));
+  }
+
+  async readRealNames(): Promise<RealNameRow[]> {
+    const { rows } = await this.db.query<RealNameRow & { idx: string }>(
+      "SELECT v #>> '{credential,credentialSubject,realName,commitment}' AS commitment, v ->> 'subject' AS subject, " +
+        "idx, v ->> 'id' AS credential FROM (SELECT value::jsonb AS v, idx, key FROM cinnabar_state WHERE kind = 'credential') c " +
+        "WHERE v ->> 'credentialType' = 'real-name' ORDER BY idx, key COLLATE \"C\"",
+    );
+    return rows.map((r) => ({ ...r, idx: Number(r.idx) }));
+  }
+
+  async readImageRegistrations(): Promise<ImageRegistration[]> {
+    const { rows } = await this.db.query<{ asset: string; idx: string; time: string; phash: string }>(
+      'SELECT m.asset, m.idx, a.time, m.phash FROM cinnabar_asset_media m ' +
+        "JOIN cinnabar_activity a ON a.idx = m.idx AND a.kind = 'registration' WHERE m.phash IS NOT NULL ORDER BY m.idx",
+    );
+    return rows.map((r) => ({ asset: r.asset, idx: Number(r.idx), time: Number(r.time), phash: r.phash }));
   }
 }
 
@@ -229,10 +349,41 @@ export class PostgresStorage extends PostgresReads implements LogStorage {
           `database schema version ${rows[0]?.value} is not supported (expected ${SCHEMA_VERSION})`,
         );
       await indexPlaces(client);
+      await indexActivity(client);
     } finally {
       await client.query(`SELECT pg_advisory_unlock(${SCHEMA_LOCK_KEY}::bigint)`).catch(() => {});
       client.release();
     }
+  }
+
+  /** Any process of the node appends (not only the sequencer); durable when it returns. */
+  async appendAccess(e: AccessLogEntry): Promise<void> {
+    const client = await this.pool.connect();
+    try {
+      await client.query('BEGIN');
+      await client.query('SET LOCAL synchronous_commit = on');
+      await client.query(
+        'INSERT INTO cinnabar_access_log (time, did, asset, cid, target, range, outcome, basis) ' +
+          'VALUES ($1, $2, $3, $4, $5, $6, $7, $8)',
+        [e.time, e.did, e.asset, e.cid, e.target, e.range, e.outcome, e.basis],
+      );
+      await client.query('COMMIT');
+    } catch (error) {
+      await client.query('ROLLBACK').catch(() => {});
+      throw error;
+    } finally {
+      client.release();
+    }
+  }
+
+  async readAccessLog(query: AccessLogQuery): Promise<AccessLogRow[]> {
+    const { rows } = await this.pool.query<Omit<AccessLogRow, 'id' | 'time'> & { id: string; time: string }>(
+      'SELECT id, time, did, asset, cid, target, range, outcome, basis FROM cinnabar_access_log ' +
+        'WHERE asset = $1 AND id < $2 ORDER BY id DESC LIMIT $3',
+      [query.asset, query.before ?? Number.MAX_SAFE_INTEGER, query.limit],
+    );
+    // bigint columns come back as strings.
+    return rows.map((r) => ({ ...r, id: Number(r.id), time: Number(r.time) }));
   }
 
   /** All reads of `fn` see one consistent snapshot, whatever the writer commits meanwhile. */
@@ -288,7 +439,7 @@ export class PostgresStorage extends PostgresReads implements LogStorage {
         Buffer.from(c.rootHash),
         c.note,
       ]);
-      if (batch.ledger) await writeLedger(client, batch.ledger);
+      if (batch.ledger) await writeLedger(client, batch.ledger, batch);
       await client.query('COMMIT');
     } catch (error) {
       await client.query('ROLLBACK').catch(() => {});
@@ -412,7 +563,94 @@ async function writePlaces(
     );
 }
 
-async function writeLedger(client: pg.ClientBase, ledger: NonNullable<LogBatch['ledger']>): Promise<void> {
+/** Fill the activity and policy tables from the state and entries stored before version 5 (once). */
+async function indexActivity(client: pg.ClientBase): Promise<void> {
+  const done = await client.query("SELECT 1 FROM cinnabar_meta WHERE key = 'activity_indexed'");
+  if (done.rowCount) return;
+  await client.query('BEGIN');
+  try {
+    await backfillActivity(
+      async (after, limit) =>
+        (
+          await client.query<{ key: string; kind: string; value: string; media: string | null }>(
+            "SELECT key, kind, CASE WHEN kind = 'asset' THEN '' ELSE value END AS value, media FROM cinnabar_state " +
+              'WHERE key > $1 AND kind = ANY($2::text[]) ORDER BY key LIMIT $3',
+            [after, BACKFILL_KINDS, limit],
+          )
+        ).rows,
+      (rows) => writeActivity(client, rows),
+    );
+    const ledger = await client.query<{ value: string }>('SELECT value FROM cinnabar_state WHERE key = $1', [
+      LEDGER_KEY,
+    ]);
+    if (ledger.rows[0]) {
+      const { rows } = await client.query<{ idx: string; data: Buffer }>(
+        'SELECT idx, data FROM cinnabar_entries WHERE ' +
+          POLICY_ENTRY_SUFFIXES.map(
+            (_, i) =>
+              `substring(data from octet_length(data) - octet_length($${i + 1}::bytea) + 1) = $${i + 1}::bytea`,
+          ).join(' OR ') +
+          ' ORDER BY idx',
+        POLICY_ENTRY_SUFFIXES.map((suffix) => Buffer.from(suffix)),
+      );
+      const changes = policyChanges(
+        rows.map((r) => ({ idx: Number(r.idx), entry: new Uint8Array(r.data) })),
+        JSON.parse(ledger.rows[0].value) as LedgerRecord,
+      );
+      await writePolicyChanges(client, changes);
+    }
+    await client.query("INSERT INTO cinnabar_meta (key, value) VALUES ('activity_indexed', '1')");
+    await client.query('COMMIT');
+  } catch (error) {
+    await client.query('ROLLBACK').catch(() => {});
+    throw error;
+  }
+}
+
+/** Activity rows; a work's media type and grade, after its registration, from its registration's row. */
+async function writeActivity(client: pg.ClientBase, rows: readonly ActivityRow[]): Promise<void> {
+  const registrations = rows.filter((r) => r.kind === 'registration');
+  const others = rows.filter((r) => r.kind !== 'registration');
+  for (const part of [registrations, others]) {
+    if (part.length === 0) continue;
+    await client.query(
+      `INSERT INTO cinnabar_activity (${ACTIVITY_COLUMNS}) ` +
+        'SELECT u.idx, u.kind, u.time, u.asset, u.edition, u.from_did, u.to_did, u.price_fen, ' +
+        'coalesce(u.media, r.media), coalesce(u.grade, r.grade) ' +
+        'FROM unnest($1::bigint[], $2::text[], $3::bigint[], $4::text[], $5::int[], $6::text[], $7::text[], $8::bigint[], $9::text[], $10::text[]) ' +
+        `AS u(${ACTIVITY_COLUMNS}) ` +
+        "LEFT JOIN cinnabar_activity r ON r.asset = u.asset AND r.kind = 'registration' " +
+        'ON CONFLICT (idx) DO NOTHING',
+      [
+        part.map((r) => r.idx),
+        part.map((r) => r.kind),
+        part.map((r) => r.time),
+        part.map((r) => r.asset),
+        part.map((r) => r.edition),
+        part.map((r) => r.from),
+        part.map((r) => r.to),
+        part.map((r) => (r.priceFen === null ? null : r.priceFen.toString())),
+        part.map((r) => r.media),
+        part.map((r) => r.grade),
+      ],
+    );
+  }
+}
+
+async function writePolicyChanges(client: pg.ClientBase, changes: readonly PolicyChange[]): Promise<void> {
+  for (const c of changes)
+    await client.query(
+      'INSERT INTO cinnabar_policy_changes (idx, regime, policy) VALUES ($1, $2, $3) ' +
+        'ON CONFLICT (idx) DO UPDATE SET regime = excluded.regime, policy = excluded.policy',
+      [c.idx, c.regime, c.policy],
+    );
+}
+
+async function writeLedger(
+  client: pg.ClientBase,
+  ledger: NonNullable<LogBatch['ledger']>,
+  batch: LogBatch,
+): Promise<void> {
   const { rows, media, marks } = ledger;
   if (rows.length > 0)
     await client.query(
@@ -442,5 +680,21 @@ async function writeLedger(client: pg.ClientBase, ledger: NonNullable<LogBatch['
     await client.query(
       'INSERT INTO cinnabar_asset_marks (asset, other, reason, distance) VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING',
       [m.asset, m.other, m.reason, m.distance],
+    );
+  await writeActivity(
+    client,
+    activityRows(
+      rows.filter((r) => readsKind(r.kind)),
+      batch.firstIndex,
+    ),
+  );
+  const ledgerRow = rows.find((r) => r.key === LEDGER_KEY);
+  if (ledgerRow)
+    await writePolicyChanges(
+      client,
+      policyChanges(
+        batch.entries.map((entry, i) => ({ idx: batch.firstIndex + i, entry })),
+        JSON.parse(ledgerRow.value) as LedgerRecord,
+      ),
     );
 }

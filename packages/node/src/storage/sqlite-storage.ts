@@ -1,16 +1,42 @@
+import { LEDGER_KEY, type LedgerRecord } from '@cinnabar/core';
 import Database from 'better-sqlite3';
 import { type PlaceRow, placeIndexOf, type VersionRow } from '../ledger/place-index.js';
 import type { StoredTile } from '../log/stored-tile.js';
 import {
+  ACTIVITY_KINDS,
+  type ActivityKind,
+  type ActivityRow,
+  activityRows,
+  BACKFILL_KINDS,
+  backfillActivity,
+  POLICY_ENTRY_SUFFIXES,
+  type PolicyChange,
+  policyChanges,
+  readsKind,
+} from '../supervision/activity.js';
+import {
+  ACTIVITY_COLUMNS,
+  type ActivitySqlRow,
+  activityFromSql,
+  activitySelect,
   assetConditions,
+  FREEZE_PARTIES_BACKFILL,
+  holdersSelect,
   LICENCE_PARTIES_BACKFILL,
   partySelect,
   placeSelect,
   prefixEnd,
+  priceSum,
 } from './ledger-queries.js';
 import {
+  type AccessLogEntry,
+  type AccessLogQuery,
+  type AccessLogRow,
+  type ActivityDayCount,
+  type ActivityQuery,
   type AssetQuery,
   FenceError,
+  type ImageRegistration,
   type LedgerBatch,
   type LogBatch,
   type LogReads,
@@ -20,14 +46,15 @@ import {
   type PartyQuery,
   type PlaceMatch,
   type PlaceQuery,
+  type RealNameRow,
   StorageInUseError,
   type StoredCheckpoint,
   type TileKey,
 } from './log-storage.js';
 
-const SCHEMA_VERSION = '4';
+const SCHEMA_VERSION = '5';
 /** Versions this one upgrades in place (init adds the tables and columns they lack). */
-const UPGRADABLE_VERSIONS = ['1', '2', '3'];
+const UPGRADABLE_VERSIONS = ['1', '2', '3', '4'];
 /** Row counts of the prepared multi-row entry inserts, largest first (SQLite allows 32,766 parameters). */
 const INSERT_CHUNKS = [256, 32, 4, 1];
 
@@ -64,6 +91,21 @@ CREATE TABLE IF NOT EXISTS asset_marks (
   asset TEXT NOT NULL, other TEXT NOT NULL, reason TEXT NOT NULL, distance INTEGER NOT NULL,
   PRIMARY KEY (asset, other, reason)
 );
+-- The market's activity (version 5): one row an entry that registered, moved, sold, listed or
+-- licensed an item (supervision/activity.ts), and the policies the ledger took on.
+CREATE TABLE IF NOT EXISTS activity (
+  idx INTEGER PRIMARY KEY, kind TEXT NOT NULL, time INTEGER NOT NULL, asset TEXT NOT NULL,
+  edition INTEGER NOT NULL, from_did TEXT NOT NULL, to_did TEXT, price_fen INTEGER, media TEXT, grade TEXT
+);
+CREATE INDEX IF NOT EXISTS activity_time ON activity (time);
+CREATE INDEX IF NOT EXISTS activity_asset ON activity (asset, kind);
+CREATE TABLE IF NOT EXISTS policy_changes (idx INTEGER PRIMARY KEY, regime TEXT NOT NULL, policy TEXT NOT NULL);
+-- Reads of graded content (GB/T 43697-2024): not on the log, nothing to backfill.
+CREATE TABLE IF NOT EXISTS access_log (
+  id INTEGER PRIMARY KEY AUTOINCREMENT, time INTEGER NOT NULL, did TEXT NOT NULL, asset TEXT NOT NULL,
+  cid TEXT NOT NULL, target TEXT NOT NULL, range TEXT, outcome TEXT NOT NULL, basis TEXT
+);
+CREATE INDEX IF NOT EXISTS access_log_asset ON access_log (asset, id);
 `;
 
 interface CheckpointRow {
@@ -120,8 +162,68 @@ export class SqliteStorage implements LogStorage {
         `database schema version ${version.value} is not supported (expected ${SCHEMA_VERSION})`,
       );
     this.addPartyColumn();
+    if (version && UPGRADABLE_VERSIONS.includes(version.value)) this.db.exec(FREEZE_PARTIES_BACKFILL.sqlite);
     this.statements = this.prepare();
     this.indexPlaces();
+    await this.indexActivity();
+  }
+
+  /** Fill the activity and policy tables from the state and entries stored before version 5 (once). */
+  private async indexActivity(): Promise<void> {
+    const done = this.db.prepare('SELECT value FROM meta WHERE key = ?').get('activity_indexed');
+    if (done) return;
+    const page = this.db.prepare(
+      "SELECT key, kind, CASE WHEN kind = 'asset' THEN '' ELSE value END AS value, media FROM ledger_state " +
+        `WHERE key > ? AND kind IN (${BACKFILL_KINDS.map(() => '?').join(', ')}) ORDER BY key LIMIT ?`,
+    );
+    await backfillActivity(
+      async (after, limit) =>
+        page.all(after, ...BACKFILL_KINDS, limit) as {
+          key: string;
+          kind: string;
+          value: string;
+          media: null;
+        }[],
+      async (rows) => this.db.transaction(() => this.writeActivity(rows))(),
+    );
+    const ledger = this.statements.getState.get(LEDGER_KEY) as string | undefined;
+    const entries = ledger
+      ? (this.db
+          .prepare(
+            `SELECT idx, data AS entry FROM entries WHERE ${POLICY_ENTRY_SUFFIXES.map(() => 'substr(data, ?) = ?').join(' OR ')} ORDER BY idx`,
+          )
+          .all(...POLICY_ENTRY_SUFFIXES.flatMap((suffix) => [-suffix.length, Buffer.from(suffix)])) as {
+          idx: number;
+          entry: Buffer;
+        }[])
+      : [];
+    this.db.transaction(() => {
+      if (ledger) this.writePolicyChanges(policyChanges(entries, JSON.parse(ledger) as LedgerRecord));
+      this.db.prepare('INSERT INTO meta (key, value) VALUES (?, ?)').run('activity_indexed', '1');
+    })();
+  }
+
+  private writeActivity(rows: readonly ActivityRow[]): void {
+    const put = this.statements.putActivity;
+    for (const a of rows)
+      put.run(
+        a.idx,
+        a.kind,
+        a.time,
+        a.asset,
+        a.edition,
+        a.from,
+        a.to,
+        a.priceFen,
+        a.media,
+        a.asset,
+        a.grade,
+        a.asset,
+      );
+  }
+
+  private writePolicyChanges(changes: readonly PolicyChange[]): void {
+    for (const c of changes) this.statements.putPolicy.run(c.idx, c.regime, c.policy);
   }
 
   /** Version 3 added the party column (a licence's grantor, a sale's seller): add it to older files. */
@@ -198,6 +300,13 @@ export class SqliteStorage implements LogStorage {
         'SELECT asset, other, reason, distance FROM asset_marks WHERE asset = ? ORDER BY other',
       ),
       media: db.prepare('SELECT asset, cid, phash, geometry, idx FROM asset_media ORDER BY idx'),
+      // A work's media type and grade, for the activity after its registration, from its registration's row.
+      putActivity: db.prepare(
+        `INSERT OR IGNORE INTO activity (${ACTIVITY_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ` +
+          "coalesce(?, (SELECT r.media FROM activity r WHERE r.asset = ? AND r.kind = 'registration')), " +
+          "coalesce(?, (SELECT r.grade FROM activity r WHERE r.asset = ? AND r.kind = 'registration')))",
+      ),
+      putPolicy: db.prepare('INSERT OR REPLACE INTO policy_changes (idx, regime, policy) VALUES (?, ?, ?)'),
     };
   }
 
@@ -241,7 +350,7 @@ export class SqliteStorage implements LogStorage {
       for (const t of batch.tiles) s.putTile.run(t.level, t.index, t.width, t.data);
       const c = batch.checkpoint;
       s.insertCheckpoint.run(c.size, c.rootHash, c.note);
-      if (batch.ledger) this.writeLedger(batch.ledger);
+      if (batch.ledger) this.writeLedger(batch.ledger, batch);
     })();
   }
 
@@ -263,13 +372,27 @@ export class SqliteStorage implements LogStorage {
     for (const v of versions) s.putVersion.run(v.asset, v.revision, v.validFrom, v.validTo);
   }
 
-  private writeLedger(ledger: LedgerBatch): void {
+  private writeLedger(ledger: LedgerBatch, batch: LogBatch): void {
     const s = this.statements;
     for (const r of ledger.rows)
       s.putState.run(r.key, r.kind, r.value, r.owner, r.party, r.media, r.search, r.idx);
     for (const m of ledger.media) s.putMedia.run(m.asset, m.cid, m.phash, m.geometry, m.idx);
     for (const m of ledger.marks) s.putMark.run(m.asset, m.other, m.reason, m.distance);
     this.writePlaces(ledger.places ?? [], ledger.versions ?? []);
+    this.writeActivity(
+      activityRows(
+        ledger.rows.filter((r) => readsKind(r.kind)),
+        batch.firstIndex,
+      ),
+    );
+    const ledgerRow = ledger.rows.find((r) => r.key === LEDGER_KEY);
+    if (ledgerRow)
+      this.writePolicyChanges(
+        policyChanges(
+          batch.entries.map((entry, i) => ({ idx: batch.firstIndex + i, entry })),
+          JSON.parse(ledgerRow.value) as LedgerRecord,
+        ),
+      );
   }
 
   async readState(keys: readonly string[]): Promise<Map<string, string>> {
@@ -308,12 +431,107 @@ export class SqliteStorage implements LogStorage {
     return this.db.prepare(sql).all(...params) as { key: string; idx: number; value: string }[];
   }
 
+  async countRecords(kinds: readonly string[]): Promise<Record<string, number>> {
+    const counts: Record<string, number> = Object.fromEntries(kinds.map((kind) => [kind, 0]));
+    if (kinds.length === 0) return counts;
+    // The (kind, idx) index answers this without reading a record.
+    const rows = this.db
+      .prepare(
+        `SELECT kind, count(*) AS n FROM ledger_state WHERE kind IN (${kinds.map(() => '?').join(', ')}) GROUP BY kind`,
+      )
+      .all(...kinds) as { kind: string; n: number }[];
+    for (const row of rows) counts[row.kind] = row.n;
+    return counts;
+  }
+
   async readMarks(asset: string): Promise<MarkRow[]> {
     return this.statements.marks.all(asset) as MarkRow[];
   }
 
   async readMedia(): Promise<MediaRow[]> {
     return this.statements.media.all() as MediaRow[];
+  }
+
+  async activityByDay(query: ActivityQuery): Promise<ActivityDayCount[]> {
+    const { sql, params } = activitySelect(query, 'activity', () => '?');
+    const rows = this.db.prepare(sql).all(...params) as {
+      day: number;
+      kind: ActivityKind;
+      grp: string | null;
+      n: number;
+      hi: number | null;
+      lo: number | null;
+    }[];
+    return rows.map((r) => ({
+      day: r.day,
+      kind: r.kind,
+      group: r.grp,
+      count: r.n,
+      priceFen: priceSum(r.hi, r.lo),
+    }));
+  }
+
+  async readActivity(kinds: readonly ActivityKind[]): Promise<ActivityRow[]> {
+    const wanted = kinds.filter((k) => ACTIVITY_KINDS.includes(k));
+    if (wanted.length === 0) return [];
+    const rows = this.db
+      .prepare(
+        'SELECT idx, kind, time, asset, edition, from_did, to_did, CAST(price_fen AS TEXT) AS price, media, grade ' +
+          `FROM activity WHERE kind IN (${wanted.map(() => '?').join(', ')}) ORDER BY idx`,
+      )
+      .all(...wanted) as ActivitySqlRow[];
+    return rows.map(activityFromSql);
+  }
+
+  async readPolicyChanges(): Promise<PolicyChange[]> {
+    return this.db
+      .prepare('SELECT idx, regime, policy FROM policy_changes ORDER BY idx')
+      .all() as PolicyChange[];
+  }
+
+  async topHolders(limit: number): Promise<{ owner: string; items: number }[]> {
+    return this.db.prepare(holdersSelect('ledger_state', '?', 'sqlite')).all(limit) as {
+      owner: string;
+      items: number;
+    }[];
+  }
+
+  async readRealNames(): Promise<RealNameRow[]> {
+    return this.db
+      .prepare(
+        "SELECT json_extract(value, '$.credential.credentialSubject.realName.commitment') AS commitment, " +
+          "json_extract(value, '$.subject') AS subject, idx, json_extract(value, '$.id') AS credential " +
+          "FROM ledger_state WHERE kind = 'credential' AND json_extract(value, '$.credentialType') = 'real-name' " +
+          'ORDER BY idx, key',
+      )
+      .all() as RealNameRow[];
+  }
+
+  async readImageRegistrations(): Promise<ImageRegistration[]> {
+    return this.db
+      .prepare(
+        'SELECT m.asset AS asset, m.idx AS idx, a.time AS time, m.phash AS phash FROM asset_media m ' +
+          "JOIN activity a ON a.idx = m.idx AND a.kind = 'registration' WHERE m.phash IS NOT NULL ORDER BY m.idx",
+      )
+      .all() as ImageRegistration[];
+  }
+
+  async appendAccess(e: AccessLogEntry): Promise<void> {
+    // Its own transaction, durable (synchronous = FULL) when run() returns.
+    this.db
+      .prepare(
+        'INSERT INTO access_log (time, did, asset, cid, target, range, outcome, basis) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
+      )
+      .run(e.time, e.did, e.asset, e.cid, e.target, e.range, e.outcome, e.basis);
+  }
+
+  async readAccessLog(query: AccessLogQuery): Promise<AccessLogRow[]> {
+    return this.db
+      .prepare(
+        'SELECT id, time, did, asset, cid, target, range, outcome, basis FROM access_log ' +
+          'WHERE asset = ? AND id < ? ORDER BY id DESC LIMIT ?',
+      )
+      .all(query.asset, query.before ?? Number.MAX_SAFE_INTEGER, query.limit) as AccessLogRow[];
   }
 
   async snapshot<T>(fn: (reads: LogReads) => Promise<T>): Promise<T> {
