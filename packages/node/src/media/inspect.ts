@@ -9,6 +9,8 @@
 //   GIF, WebP and BMP get their dimensions from the header but are not decoded (no perceptual hash);
 //   other image types get neither.
 // - Everything else is typed by its bytes (file-type), never by a file name.
+// - PNG, JPEG and glTF that pass are read for GB 45438-2025 AI labels in their metadata
+//   (ai-label.ts): what was found, and where, is `aiLabel`.
 //
 // inspectMedia never throws for hostile input: it returns { ok: false, errors: [{ code, ... }] }.
 // It throws only for programmer errors (bytes not a Uint8Array, invalid options).
@@ -18,6 +20,7 @@ import { type Document, getBounds, Logger, NodeIO } from '@gltf-transform/core';
 import { fileTypeFromBuffer } from 'file-type';
 import jpeg from 'jpeg-js';
 import { PNG } from 'pngjs';
+import { type AiLabelDetection, detectAiLabel } from './ai-label.js';
 
 export interface InspectOptions {
   /** Bound on the errors reported, and separately on the warnings reported. */
@@ -85,6 +88,11 @@ export interface MediaInspection {
   warnings: InspectionIssue[];
   model?: ModelSummary;
   image?: ImageSummary;
+  /**
+   * GB 45438-2025 implicit AI labels found in the file's metadata, for the types whose metadata is
+   * read (PNG, JPEG, glTF, GLB); absent for other types, and in inspections made before labels were.
+   */
+  aiLabel?: Omit<AiLabelDetection, 'checked'>;
 }
 
 const GLB_MEDIA_TYPE = 'model/gltf-binary';
@@ -101,7 +109,12 @@ export async function inspectMedia(
     return refused(OCTET_STREAM, 'other', [{ code: 'EMPTY_INPUT', message: 'The file is empty.' }]);
   }
   try {
-    return await inspect(bytes, opts);
+    const inspection = await inspect(bytes, opts);
+    if (inspection.ok) {
+      const { checked, found, issues } = detectAiLabel(bytes, inspection.mediaType);
+      if (checked) inspection.aiLabel = { found, issues };
+    }
+    return inspection;
   } catch (error) {
     // Defence in depth: every decoder call below already catches; this keeps the contract if a
     // library throws somewhere unexpected.
