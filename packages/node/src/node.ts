@@ -37,6 +37,8 @@ export interface NodeOptions extends DataDirOptions {
   maxBlobBytes: number;
   /** Farthest a transaction's time may be from this node's clock, in ms. */
   maxClockSkewMs: number;
+  /** The built web app (a directory with index.html) to serve at `/`; none: API and log only. */
+  webRoot: string | undefined;
 }
 
 export const NODE_DEFAULTS: NodeOptions = {
@@ -49,6 +51,7 @@ export const NODE_DEFAULTS: NodeOptions = {
   logger: false,
   maxBlobBytes: BLOB_STORE_DEFAULTS.maxBytes,
   maxClockSkewMs: 5 * 60 * 1000,
+  webRoot: undefined,
 };
 
 export interface RunningNode {
@@ -106,6 +109,7 @@ export async function startNode(options: Partial<NodeOptions> = {}): Promise<Run
       appendToken: dataDir.appendToken,
       append: (entry) => running().append(entry),
       logger: opts.logger,
+      ...(opts.webRoot === undefined ? {} : { web: { root: opts.webRoot } }),
       ledger: {
         tx: {
           submit: (entry, submission) => running().submit(entry, submission),

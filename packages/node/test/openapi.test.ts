@@ -15,10 +15,12 @@ import {
   BODY_SCHEMAS,
   type CredentialRecord,
   cidFromBytes,
+  type DisputeRecord,
   decodeTransaction,
   didFromSeed,
   type EditionRecord,
   encodeTransaction,
+  type FreezeRecord,
   formatTileIndex,
   type IdentityRecord,
   type LedgerRecord,
@@ -29,8 +31,10 @@ import {
   REJECTION_CODES,
   type Receipt,
   type SaleRecord,
+  type SpaceRecord,
   signTransaction,
   signUploadAuthorization,
+  type TakedownRecord,
   type TransactionType,
 } from '@cinnabar/core';
 import { Validator } from '@seriousme/openapi-schema-validator';
@@ -46,7 +50,9 @@ import {
   type AssetRecordSchema,
   type AssetRevisionRecordSchema,
   type CredentialRecordSchema,
+  type DisputeRecordSchema,
   type EditionRecordSchema,
+  type FreezeRecordSchema,
   type IdentityRecordSchema,
   type LedgerRecordSchema,
   type LicenceRecordSchema,
@@ -55,6 +61,8 @@ import {
   type MediaInspectionSchema,
   type ReceiptSchema,
   type SaleRecordSchema,
+  type SpaceRecordSchema,
+  type TakedownRecordSchema,
   TILE_PATH_PATTERN,
   type TxAcceptedSchema,
   transactionEnvelopeSchema,
@@ -94,12 +102,35 @@ const TYPES_MATCH: [
   Same<Static<typeof ListingRecordSchema>, ListingRecord>,
   Same<Static<typeof SaleRecordSchema>, SaleRecord>,
   Same<Static<typeof AssetEventRecordSchema>, AssetEventRecord>,
+  Same<Static<typeof FreezeRecordSchema>, FreezeRecord>,
+  Same<Static<typeof TakedownRecordSchema>, TakedownRecord>,
+  Same<Static<typeof DisputeRecordSchema>, DisputeRecord>,
+  Same<Static<typeof SpaceRecordSchema>, SpaceRecord>,
   Same<Static<typeof ReceiptSchema>, Receipt>,
   // TxAccepted's possiblePriorWork[].reason is a string, the schema names the two reasons (MarkRow's).
   Static<typeof TxAcceptedSchema> extends TxAccepted ? true : false,
   // Vec3 is a tuple in the type, an array of three in the schema (no 2020-12 tuples in TypeBox).
   MediaInspection extends Static<typeof MediaInspectionSchema> ? true : false,
-] = [true, true, true, true, true, true, true, true, true, true, true, true, true, true];
+] = [
+  true,
+  true,
+  true,
+  true,
+  true,
+  true,
+  true,
+  true,
+  true,
+  true,
+  true,
+  true,
+  true,
+  true,
+  true,
+  true,
+  true,
+  true,
+];
 
 const METHODS = ['get', 'head', 'post', 'put', 'delete', 'patch', 'options', 'trace'];
 const TYPES = Object.keys(BODY_SCHEMAS) as TransactionType[];
@@ -412,7 +443,7 @@ describe('OpenAPI document', () => {
       );
       assert.equal(obj(schema.discriminator).propertyName, 'type');
     }
-    assert.equal(TYPES.length, 20);
+    assert.equal(TYPES.length, 27);
     for (const type of TYPES) {
       const body = schemas[bodySchemaName(type)];
       // The same schema the rules validate with, symbol keys dropped.
@@ -670,6 +701,7 @@ describe('OpenAPI document against a running node', () => {
       ['GET', '/log/tile/0/001', 404],
       ['GET', '/log/tile/64/000', 400],
       ['POST', '/v1/log/entries', 401],
+      ['GET', '/v1/stats', 200],
       ['GET', '/v1/entries/0', 200],
       ['GET', '/v1/entries/999', 404],
       ['GET', '/v1/entries/01', 400],

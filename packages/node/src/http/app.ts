@@ -1,4 +1,5 @@
 import Fastify, { type FastifyError, type FastifyInstance, type FastifyReply } from 'fastify';
+import type { AccessLogStorage } from '../storage/log-storage.js';
 import {
   type BlobRoutesOptions,
   blobRoutes,
@@ -6,14 +7,19 @@ import {
   requestBodyDeadline,
 } from './blob-routes.js';
 import { certificateRoutes } from './certificate-routes.js';
+import { accessLogRoutes, ContentAccess } from './content-access.js';
 import { docsRoutes } from './docs-routes.js';
-import { type LedgerRoutesOptions, ledgerRoutes } from './ledger-routes.js';
+import { declaredAiLabelOf, type LedgerRoutesOptions, ledgerRoutes } from './ledger-routes.js';
 import { type LogRoutesOptions, logRoutes } from './log-routes.js';
 import { marketRoutes } from './market-routes.js';
 import { PROBLEMS, type ProblemCode, ProblemError, problemBody } from './problems.js';
 import { proofRoutes } from './proof-routes.js';
+import { reportRoutes } from './report-routes.js';
+import { spaceRoutes } from './space-routes.js';
+import { statsRoutes } from './stats-routes.js';
 import { supervisionRoutes } from './supervision-routes.js';
 import { type TxRoutesOptions, txRoutes } from './tx-routes.js';
+import { type WebRoutesOptions, webRoutes } from './web-routes.js';
 
 export interface AppOptions extends LogRoutesOptions {
   /** Log requests and errors (pino, JSON lines on stdout). */
@@ -21,11 +27,17 @@ export interface AppOptions extends LogRoutesOptions {
   /** The ledger's API (transactions, state, blobs); without it the node serves only the log. */
   ledger?: {
     tx: Omit<TxRoutesOptions, 'reader' | 'vkey'>;
-    reads: LedgerRoutesOptions['ledger'];
+    /**
+     * The ledger's state; a node passes its storage, which also keeps the access log of graded
+     * content (AccessLogStorage). Without an access log, graded content is never served.
+     */
+    reads: LedgerRoutesOptions['ledger'] & Partial<AccessLogStorage>;
     blobs: BlobRoutesOptions;
     /** The operator's Ed25519 seed, to issue rights certificates with. */
     issuerSeed: Uint8Array;
   };
+  /** The built web app to serve at `/`; without it the node serves only the API and the log. */
+  web?: WebRoutesOptions;
 }
 
 /** Fastify's own client-error codes, mapped onto the catalogue. */
@@ -106,20 +118,39 @@ export function buildApp(options: AppOptions): FastifyInstance {
   });
 
   app.register(logRoutes, options);
+  if (options.web) app.register(webRoutes, options.web);
   app.register(proofRoutes, { reader: options.reader });
   app.register(docsRoutes, { ledger: options.ledger !== undefined });
   if (options.ledger) {
     app.register(txRoutes, { ...options.ledger.tx, reader: options.reader, vkey: options.vkey });
-    app.register(ledgerRoutes, { ledger: options.ledger.reads });
+    app.register(ledgerRoutes, { ledger: options.ledger.reads, inspections: options.ledger.blobs.blobs });
     app.register(marketRoutes, { ledger: options.ledger.reads });
     app.register(supervisionRoutes, { ledger: options.ledger.reads });
+    app.register(spaceRoutes, { ledger: options.ledger.reads });
+    app.register(statsRoutes, { ledger: options.ledger.reads, reader: options.reader });
+    app.register(reportRoutes, {
+      ledger: options.ledger.reads,
+      entries: (start, n) => options.reader.entries(start, n),
+    });
     app.register(certificateRoutes, {
       ledger: options.ledger.reads,
       reader: options.reader,
       vkey: options.vkey,
       issuerSeed: options.ledger.issuerSeed,
     });
-    app.register(blobRoutes, options.ledger.blobs);
+    // Takedowns and data grades (GB/T 43697-2024): who is served a registered work's content.
+    const { reads } = options.ledger;
+    const access = new ContentAccess({
+      ledger: reads,
+      accessLog: reads.appendAccess && reads.readAccessLog ? (reads as AccessLogStorage) : undefined,
+      ...(options.ledger.blobs.now ? { now: options.ledger.blobs.now } : {}),
+    });
+    app.register(accessLogRoutes, { ledger: reads, access });
+    app.register(blobRoutes, {
+      aiLabelOf: declaredAiLabelOf(options.ledger.reads),
+      ...options.ledger.blobs,
+      access,
+    });
   }
   return app;
 }

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { open, readFile } from 'node:fs/promises';
 import type { Readable } from 'node:stream';
 import {
@@ -11,7 +12,9 @@ import {
 } from '@cinnabar/core';
 import type { FastifyInstance, FastifyReply, FastifyRequest, onRequestHookHandler } from 'fastify';
 import { BlobMismatchError, type BlobStore, BlobTooLargeError } from '../blobs/blob-store.js';
+import { type AiLabel, canWriteAiLabel, labelForDownload } from '../media/ai-label.js';
 import { type InspectOptions, inspectMedia, type MediaInspection } from '../media/inspect.js';
+import { type ContentAccess, PRIVATE_NO_STORE } from './content-access.js';
 import { type ProblemCode, ProblemError } from './problems.js';
 
 declare module 'fastify' {
@@ -34,6 +37,16 @@ export interface BlobRoutesOptions extends Partial<BlobRoutesLimits> {
   now?: () => Date;
   /** Bounds for the media inspection (see inspectMedia). */
   inspect?: Partial<InspectOptions>;
+  /**
+   * Who is served a registered work's content (takedowns, data grades: content-access.ts); without
+   * it every stored blob is public.
+   */
+  access?: ContentAccess;
+  /**
+   * The AI label (GB 45438-2025) declared for the asset registered with these bytes, if any. A
+   * blob with one is served with the label written into its own metadata (labelForDownload).
+   */
+  aiLabelOf?: (cid: string) => Promise<AiLabel | undefined>;
 }
 
 export interface BlobRoutesLimits {
@@ -107,6 +120,8 @@ export function requestBodyDeadline(ms: number): onRequestHookHandler {
 }
 
 const IMMUTABLE = 'public, max-age=31536000, immutable';
+// A blob with an AI label written in: the label may be revised, so caches revalidate (ETag).
+const LABELLED_CACHE = 'public, no-cache';
 const OCTET_STREAM = 'application/octet-stream';
 // Types a browser shows passively (no script, no document of their own on our origin): inline.
 const INLINE_TYPES =
@@ -255,18 +270,31 @@ export async function blobRoutes(app: FastifyInstance, options: BlobRoutesOption
 
   const serve = async (request: FastifyRequest, reply: FastifyReply, withBody: boolean) => {
     const cid = cidParam(request);
-    const size = await blobs.size(cid);
-    if (size === undefined) throw new ProblemError('blob_not_found', `no blob ${cid} here`);
-    const etag = `"${cid}"`;
+    // Taken down: 451; graded: a signed, logged read (content-access.ts).
+    const caching = (await options.access?.checkContent(request, reply, cid)) ?? 'public';
+    const storedSize = await blobs.size(cid);
+    if (storedSize === undefined) throw new ProblemError('blob_not_found', `no blob ${cid} here`);
+    const mediaType = (await blobs.getInspection(cid))?.mediaType;
+    // GB 45438-2025: a work declared AI-generated is served with the label in its metadata.
+    const labelled = await labelledBlob(cid, mediaType);
+    const written = labelled?.header === 'written' ? labelled : undefined;
+    const size = written?.bytes.byteLength ?? storedSize;
+    const etag = written?.etag ?? `"${cid}"`;
     const common = (): FastifyReply =>
-      reply
+      (labelled ? reply.header('cinnabar-ai-label', labelled.header) : reply)
         .header('etag', etag)
-        .header('cache-control', IMMUTABLE)
+        .header(
+          'cache-control',
+          caching === 'private' ? PRIVATE_NO_STORE : written ? LABELLED_CACHE : IMMUTABLE,
+        )
         .header('accept-ranges', 'bytes')
         .header('x-content-type-options', 'nosniff')
         .header('content-security-policy', 'sandbox')
         .header('access-control-allow-origin', '*')
-        .header('access-control-expose-headers', 'Accept-Ranges, Content-Length, Content-Range, ETag');
+        .header(
+          'access-control-expose-headers',
+          'Accept-Ranges, Content-Length, Content-Range, ETag, Cinnabar-AI-Label',
+        );
     // RFC 9110 §13.1.2: If-None-Match uses the weak comparison; only GET and HEAD come here.
     if (matchesIfNoneMatch(request.headers['if-none-match'], etag)) return common().code(304).send();
 
@@ -278,7 +306,7 @@ export async function blobRoutes(app: FastifyInstance, options: BlobRoutesOption
       reply.header('content-range', `bytes */${size}`);
       throw new ProblemError('range_not_satisfiable', `the blob is ${size} bytes`);
     }
-    const { type, disposition } = presentation((await blobs.getInspection(cid))?.mediaType);
+    const { type, disposition } = presentation(mediaType);
     common().header('content-type', type).header('content-disposition', `${disposition}; filename="${cid}"`);
     if (range) {
       reply
@@ -289,9 +317,38 @@ export async function blobRoutes(app: FastifyInstance, options: BlobRoutesOption
       reply.code(200).header('content-length', String(size));
     }
     if (!withBody) return reply.send();
+    if (written) {
+      const { bytes } = written;
+      return reply.send(Buffer.from(range ? bytes.subarray(range.start, range.end + 1) : bytes));
+    }
     const stream = await blobs.open(cid, range);
     if (!stream) throw new ProblemError('blob_not_found', `no blob ${cid} here`);
     return reply.send(stream);
+  };
+
+  /**
+   * The bytes to serve for a blob whose asset declares an AI label: the file with the label written
+   * (a representation of its own: its own ETag, revalidated, since a revised label changes it), or,
+   * for a type the label is not written into, the stored bytes with `Cinnabar-AI-Label:
+   * not-written`. The CID still names the stored original. Read whole, one of the inspections'
+   * slots at a time (an inspection holds as much in memory).
+   */
+  const labelledBlob = async (
+    cid: string,
+    mediaType: string | undefined,
+  ): Promise<
+    { header: 'written'; bytes: Uint8Array; etag: string } | { header: 'not-written' } | undefined
+  > => {
+    const label = await options.aiLabelOf?.(cid);
+    if (!label) return undefined;
+    if (mediaType === undefined || !canWriteAiLabel(mediaType)) return { header: 'not-written' };
+    const labelled = await inspectionSlot(async () => {
+      const stored = await blobs.read(cid);
+      return stored && labelForDownload(stored, mediaType, label);
+    });
+    if (!labelled?.written) return { header: 'not-written' };
+    const tag = createHash('sha256').update(JSON.stringify(label)).digest('hex').slice(0, 16);
+    return { header: 'written', bytes: labelled.bytes, etag: `"${cid}.aigc-${tag}"` };
   };
 
   // HEAD is its own route: the one Fastify derives from GET would read the whole file to drop it.
@@ -300,11 +357,13 @@ export async function blobRoutes(app: FastifyInstance, options: BlobRoutesOption
 
   app.get('/v1/blobs/:cid/inspection', async (request, reply) => {
     const cid = cidParam(request);
+    // It describes the content: taken down or graded, it is served as the bytes are.
+    const caching = (await options.access?.checkContent(request, reply, cid)) ?? 'public';
     if (!(await blobs.has(cid))) throw new ProblemError('blob_not_found', `no blob ${cid} here`);
     const inspection = await blobs.getInspection(cid);
     if (!inspection) throw new ProblemError('inspection_not_found', `blob ${cid} has no inspection`);
     return reply
-      .header('cache-control', 'public, max-age=60')
+      .header('cache-control', caching === 'private' ? PRIVATE_NO_STORE : 'public, max-age=60')
       .header('access-control-allow-origin', '*')
       .send(inspection);
   });

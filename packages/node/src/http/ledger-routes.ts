@@ -21,12 +21,19 @@ import {
 import { Type } from '@sinclair/typebox';
 import { Value } from '@sinclair/typebox/value';
 import type { FastifyInstance } from 'fastify';
+import { type AiLabel, aiLabelView } from '../media/ai-label.js';
+import type { MediaInspection } from '../media/inspect.js';
 import type { LedgerReads } from '../storage/log-storage.js';
 import { searchPlaces } from './place-search.js';
 import { ProblemError } from './problems.js';
 
 export interface LedgerRoutesOptions {
   ledger: LedgerReads;
+  /**
+   * The blobs' stored inspections (the blob store), for the AI labels found in an asset's file at
+   * upload. Without it, an asset's `aiLabel` shows the declared label with status not-checked.
+   */
+  inspections?: { getInspection(cid: string): Promise<MediaInspection | undefined> };
 }
 
 /** Query of GET /v1/assets; also documents it in the OpenAPI description. */
@@ -112,6 +119,19 @@ export function checkDid(did: string): void {
   }
 }
 
+/**
+ * The AI label (GB 45438-2025) declared for the asset registered with a CID, for the blob routes,
+ * which write it into downloads (BlobRoutesOptions.aiLabelOf).
+ */
+export function declaredAiLabelOf(ledger: LedgerReads): (cid: string) => Promise<AiLabel | undefined> {
+  return async (cid) => {
+    const registration = parseJson<CidRecord>((await ledger.readState([cidKey(cid)])).get(cidKey(cid)));
+    if (!registration) return undefined;
+    const key = assetKey(registration.asset);
+    return parseJson<AssetRecord>((await ledger.readState([key])).get(key))?.metadata.aiLabel;
+  };
+}
+
 /** Most events or licences one answer lists (the first ones in key order). */
 export const MAX_LISTED = 10_000;
 
@@ -122,12 +142,17 @@ export async function ledgerRoutes(app: FastifyInstance, options: LedgerRoutesOp
   const read = async <T>(key: string): Promise<T | undefined> =>
     parseJson<T>((await ledger.readState([key])).get(key));
 
-  /** An asset as the API shows it: its record and its "possible prior work" marks. */
+  /** GB 45438-2025: the declared AI label, the explicit label to show, and what the file holds. */
+  const aiLabel = async (asset: AssetRecord) =>
+    aiLabelView(asset.metadata.aiLabel, (await options.inspections?.getInspection(asset.cid))?.aiLabel);
+
+  /** An asset as the API shows it: its record, its "possible prior work" marks, its AI label. */
   const assetView = async (asset: AssetRecord) => {
     const marks = await ledger.readMarks(asset.id);
     const others = await ledger.readState(marks.map((m) => assetKey(m.other)));
     return {
       ...asset,
+      aiLabel: await aiLabel(asset),
       possiblePriorWork: marks.map((m) => {
         const other = parseJson<AssetRecord>(others.get(assetKey(m.other)));
         return {
@@ -264,7 +289,12 @@ export async function ledgerRoutes(app: FastifyInstance, options: LedgerRoutesOp
       ...(query.cursor === undefined ? {} : { before: Number(query.cursor) }),
       limit,
     });
-    const items = rows.map((json) => JSON.parse(json) as AssetRecord);
+    const items = await Promise.all(
+      rows.map(async (json) => {
+        const asset = JSON.parse(json) as AssetRecord;
+        return { ...asset, aiLabel: await aiLabel(asset) };
+      }),
+    );
     const last = items.at(-1);
     return { items, nextCursor: items.length === limit && last ? String(last.registered.index) : null };
   });

@@ -203,6 +203,13 @@ export async function marketRoutes(app: FastifyInstance, options: MarketRoutesOp
     return partyPage(ledger, query, IdentityLicencesQuery, { kinds: ['licence'], ...side });
   });
 
+  // Works and editions offered to the identity, waiting for it to accept (asset.accept).
+  app.get('/v1/identities/:did/offers', async (request) => {
+    const { did } = request.params as { did: string };
+    checkDid(did);
+    return partyPage(ledger, request.query, HoldingsQuery, { kinds: ['asset', 'edition'], party: did });
+  });
+
   app.get('/v1/identities/:did/listings', async (request) => {
     const { did } = request.params as { did: string };
     checkDid(did);

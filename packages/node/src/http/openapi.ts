@@ -13,6 +13,8 @@ import {
   CredentialSchema,
   DidKeySchema,
   MAX_ENTRY_SIZE,
+  READ_AUTH_SCHEME,
+  READ_MAX_SKEW_SECONDS,
   REJECTION_CODES,
   type TransactionType,
   TxIdSchema,
@@ -29,9 +31,11 @@ import {
   transactionEnvelopeSchema,
 } from './api-schemas.js';
 import { CertificateQuery } from './certificate-routes.js';
+import { AccessLogQuery } from './content-access.js';
 import { AssetListQuery } from './ledger-routes.js';
 import { EditionsQuery, HoldingsQuery, IdentityLicencesQuery, IdentitySalesQuery } from './market-routes.js';
 import { PROBLEMS, type ProblemCode } from './problems.js';
+import { ActivityReportQuery, AlertsQuery, CSV_MEDIA_TYPE, HoldersReportQuery } from './report-routes.js';
 
 /** A JSON object: a schema, an operation, a response. */
 export type JsonObject = Record<string, unknown>;
@@ -99,7 +103,14 @@ const TAGS = [
       'rules) and, if accepted, sequenced into the log; the answer carries a receipt anyone can verify offline.',
   },
   { name: 'ledger', description: "The ledger's current state: identities, credentials, assets." },
-  { name: 'supervision', description: 'Supervision on the record: freezes, their grounds and authors.' },
+  {
+    name: 'supervision',
+    description: 'Supervision on the record: freezes, takedowns and disputes, their grounds and authors.',
+  },
+  {
+    name: 'spaces',
+    description: 'Virtual exhibition spaces: rooms, and the registered works placed in them.',
+  },
   {
     name: 'circulation',
     description: 'Editions, listings and sales; what an identity holds, licensed, listed and bought.',
@@ -132,6 +143,26 @@ const UPLOAD_AUTH_DESCRIPTION = [
     'string without escapes; each of the five parameters appears exactly once. Build it with ' +
     '`signUploadAuthorization` from `@cinnabar/core`.',
 ].join('\n\n');
+
+const READ_AUTH_DESCRIPTION = [
+  `\`Authorization: ${READ_AUTH_SCHEME} did="did:key:z6Mk…", time="2026-11-21T06:00:00Z", ` +
+    'target="GET /v1/blobs/bafkrei…", sig="<base64>"`',
+  'Needed to read the content of a work graded `important` or `core` (GB/T 43697-2024) and a ' +
+    "work's access log; see docs/data-grades.md. `sig` is the Ed25519 signature, by the key of the " +
+    'did:key, over the UTF-8 bytes of `"cinnabar/read/v1\\n" did "\\n" time "\\n" target "\\n"`; ' +
+    '`target` is the request’s method and path without the query (a signed GET also reads the HEAD).',
+  `\`time\` must be within ${READ_MAX_SKEW_SECONDS} s of the node's clock. Build it with ` +
+    '`signReadAuthorization` from `@cinnabar/core`.',
+].join('\n\n');
+
+/** The answers of a route serving a work's content (content-access.ts). */
+const CONTENT_ERRORS = [
+  'taken_down',
+  'read_authorization_required',
+  'malformed_read_authorization',
+  'bad_read_signature',
+  'read_not_allowed',
+] as const satisfies readonly ProblemCode[];
 
 interface RouteDoc {
   method: 'get' | 'head' | 'post' | 'put';
@@ -190,8 +221,17 @@ function queryParameters(query: TObject): JsonObject[] {
 }
 
 const blobHeaders = {
-  ETag: header('`"<cid>"`: the bytes never change'),
-  ...IMMUTABLE_HEADERS,
+  ETag: header(
+    '`"<cid>"`: the bytes never change; `"<cid>.aigc-<hash>"` when an AI label was written in (Cinnabar-AI-Label)',
+  ),
+  'Cache-Control': header(
+    '`public, max-age=31536000, immutable`; `public, no-cache` when an AI label was written in (a revised label changes it)',
+  ),
+  'Cinnabar-AI-Label': header(
+    'Only for a work whose asset declares a GB 45438-2025 AI label: `written` when the label was written into ' +
+      'the file’s own metadata (PNG AIGC text chunk, glTF/GLB asset.extras.AIGC), so the body, its length and ' +
+      'its ETag are not the stored original’s (the CID names that); `not-written` for types it is not written into (JPEG, video…)',
+  ),
   'Accept-Ranges': header('`bytes`'),
   'Content-Disposition': header(
     '`inline` for images, video, audio and glTF; `attachment` (as application/octet-stream) for anything ' +
@@ -226,6 +266,19 @@ const blobGetParameters: JsonObject[] = [
   },
 ];
 
+const CONTENT_ERROR_HEADERS = {
+  401: { 'WWW-Authenticate': header(`\`${READ_AUTH_SCHEME}\``) },
+  451: {
+    Link: header('RFC 7725 §3: `</v1/supervision/takedowns/<id>>; rel="blocked-by"`, the takedown'),
+  },
+};
+
+const CONTENT_DESCRIPTION =
+  ' A work taken down by a regulator answers 451 `taken_down` (its record stays public). The content ' +
+  'of a work graded `important` or `core` (GB/T 43697-2024) needs a signed Cinnabar-Read request by ' +
+  'its owner, an owner of one of its editions, a licensee in force, the operator or a regulator; each ' +
+  'such request is recorded in the work’s access log, and answered `Cache-Control: private, no-store`.';
+
 function blobRead(method: 'get' | 'head'): RouteDoc {
   const get = method === 'get';
   const body = (description: string): JsonObject =>
@@ -234,17 +287,23 @@ function blobRead(method: 'get' | 'head'): RouteDoc {
     method,
     path: '/v1/blobs/{cid}',
     ledger: true,
-    errors: ['malformed_cid', 'blob_not_found', 'range_not_satisfiable'],
-    errorHeaders: { 416: { 'Content-Range': header('`bytes */<size>`: the blob’s size') } },
+    errors: ['malformed_cid', 'blob_not_found', 'range_not_satisfiable', ...CONTENT_ERRORS],
+    errorHeaders: {
+      416: { 'Content-Range': header('`bytes */<size>`: the blob’s size') },
+      ...CONTENT_ERROR_HEADERS,
+    },
     operation: {
       operationId: get ? 'getBlob' : 'headBlob',
+      security: [{}, { cinnabarRead: [] }],
       tags: ['blobs'],
       summary: get ? 'The bytes of a blob' : 'A blob’s headers, without its bytes',
       description: get
-        ? 'The stored bytes, with a single byte range if asked. Images, video, audio and glTF are served ' +
+        ? 'The stored bytes, with a single byte range if asked; for a work declared AI-generated (GB 45438-2025), ' +
+          'the bytes with the label written into their metadata, as the regulation asks of downloads (see ' +
+          'Cinnabar-AI-Label). Images, video, audio and glTF are served ' +
           'as their type, inline; active types (HTML, SVG, XML…) as `application/octet-stream` ' +
-          'attachments. Readable from any origin.'
-        : 'What GET answers, without the body: the size, the type and the ETag.',
+          `attachments. Readable from any origin.${CONTENT_DESCRIPTION}`
+        : `What GET answers, without the body: the size, the type and the ETag.${CONTENT_DESCRIPTION}`,
       parameters: blobGetParameters,
       responses: {
         200: { ...body('The whole blob'), headers: blobHeaders },
@@ -257,6 +316,66 @@ function blobRead(method: 'get' | 'head'): RouteDoc {
     },
   };
 }
+
+/** A report as JSON (its schema) or CSV. */
+const reportContent = (schema: string): JsonObject => ({
+  ...json(ref(schema)),
+  [CSV_MEDIA_TYPE]: {
+    schema: { type: 'string', description: 'RFC 4180, CRLF; formula-like cells start with an apostrophe' },
+  },
+});
+
+/** GET /v1/supervision/reports/* and /v1/supervision/alerts (report-routes.ts). */
+const REPORT_ROUTES: RouteDoc[] = [
+  {
+    method: 'get',
+    path: '/v1/supervision/reports/activity',
+    ledger: true,
+    errors: ['invalid_query', 'invalid_report_range'],
+    operation: {
+      operationId: 'getActivityReport',
+      tags: ['supervision'],
+      summary: 'Registrations, transfers, sales and licences over time',
+      description:
+        'Counts per UTC day, ISO week or month, with the sum of the sale prices (fen and yuan, exact), optionally ' +
+        'broken down by the policy regime in force at each entry, the media type or the data grade (at registration). ' +
+        'Periods without activity are left out. `format=csv` answers RFC 4180 CSV.',
+      parameters: queryParameters(ActivityReportQuery),
+      responses: { 200: { description: 'The report', content: reportContent('ActivityReport') } },
+    },
+  },
+  {
+    method: 'get',
+    path: '/v1/supervision/reports/holders',
+    ledger: true,
+    errors: ['invalid_query'],
+    operation: {
+      operationId: 'getHoldersReport',
+      tags: ['supervision'],
+      summary: 'The largest holders',
+      description: 'The identities holding the most items (works and editions), most first.',
+      parameters: queryParameters(HoldersReportQuery),
+      responses: { 200: { description: 'The report', content: reportContent('HoldersReport') } },
+    },
+  },
+  {
+    method: 'get',
+    path: '/v1/supervision/alerts',
+    ledger: true,
+    errors: ['invalid_query'],
+    operation: {
+      operationId: 'listAlerts',
+      tags: ['supervision'],
+      summary: 'Suspicious patterns',
+      description:
+        'Wash trading, rapid flips, many identities behind one real-name commitment, and bursts of near-duplicate ' +
+        "registrations, with the policy's thresholds (`detection`, or the defaults). Each alert names its evidence: " +
+        'log entries with their transaction ids. They are for a regulator to look at; nothing is refused by them.',
+      parameters: queryParameters(AlertsQuery),
+      responses: { 200: { description: 'The alerts', content: reportContent('AlertsReport') } },
+    },
+  },
+];
 
 const ROUTES: RouteDoc[] = [
   {
@@ -521,17 +640,21 @@ const ROUTES: RouteDoc[] = [
     method: 'get',
     path: '/v1/blobs/{cid}/inspection',
     ledger: true,
-    errors: ['malformed_cid', 'blob_not_found', 'inspection_not_found'],
+    errors: ['malformed_cid', 'blob_not_found', 'inspection_not_found', ...CONTENT_ERRORS],
+    errorHeaders: CONTENT_ERROR_HEADERS,
     operation: {
       operationId: 'getBlobInspection',
       tags: ['blobs'],
       summary: 'What the node found in a blob',
-      description: 'The inspection made at upload: media type, model or image summary, validator warnings.',
+      security: [{}, { cinnabarRead: [] }],
+      description: `The inspection made at upload: media type, model or image summary, validator warnings. It describes the content, so it is served as the bytes are.${CONTENT_DESCRIPTION}`,
       parameters: [pathParam('cid', CidSchema)],
       responses: {
         200: {
           description: 'The inspection',
-          headers: { 'Cache-Control': header('`public, max-age=60`') },
+          headers: {
+            'Cache-Control': header('`public, max-age=60`; `private, no-store` for graded content'),
+          },
           content: json(ref('MediaInspection')),
         },
       },
@@ -602,9 +725,48 @@ const ROUTES: RouteDoc[] = [
       operationId: 'getAsset',
       tags: ['ledger'],
       summary: 'An asset',
-      description: 'Its record, and the registered assets that look or are shaped like it.',
+      description:
+        'Its record, the registered assets that look or are shaped like it, and its AI label (GB 45438-2025): ' +
+        'the declared label, the explicit label to show, the labels found in the file at upload and how they compare.',
       parameters: [pathParam('id', AssetIdSchema)],
       responses: { 200: { description: 'The asset', content: json(ref('Asset')) } },
+    },
+  },
+  {
+    method: 'get',
+    path: '/v1/assets/{id}/access-log',
+    ledger: true,
+    errors: [
+      'malformed_asset_id',
+      'asset_not_found',
+      'invalid_query',
+      'read_authorization_required',
+      'malformed_read_authorization',
+      'bad_read_signature',
+      'read_not_allowed',
+    ],
+    errorHeaders: { 401: CONTENT_ERROR_HEADERS[401] },
+    operation: {
+      operationId: 'getAssetAccessLog',
+      tags: ['ledger'],
+      summary: "A work's access log",
+      description:
+        'Every signed read of the content of the work while it was graded `important` or `core` ' +
+        '(GB/T 43697-2024), allowed or refused, newest first: who, when, what, and why it was allowed. ' +
+        'Kept by this node, not on the log. Readable by the work’s owner, the operator and regulators, ' +
+        'with a Cinnabar-Read request signed for this path.',
+      security: [{ cinnabarRead: [] }],
+      parameters: [pathParam('id', AssetIdSchema), ...queryParameters(AccessLogQuery)],
+      responses: {
+        200: {
+          description: 'A page of the access log',
+          headers: {
+            'Cache-Control': header('`private, no-store`'),
+            Vary: header('`Authorization`'),
+          },
+          content: json(ref('AccessLogPage')),
+        },
+      },
     },
   },
   {
@@ -781,6 +943,21 @@ const ROUTES: RouteDoc[] = [
   },
   {
     method: 'get',
+    path: '/v1/identities/{did}/offers',
+    ledger: true,
+    errors: ['malformed_did', 'invalid_query'],
+    operation: {
+      operationId: 'listIdentityOffers',
+      tags: ['circulation'],
+      summary: 'Transfers offered to an identity',
+      description:
+        'Works and editions whose owner offered them to the identity and that wait for its acceptance (asset.accept), newest first.',
+      parameters: [pathParam('did', DidKeySchema), ...queryParameters(HoldingsQuery)],
+      responses: { 200: { description: 'A page of works and editions', content: json(ref('HoldingsPage')) } },
+    },
+  },
+  {
+    method: 'get',
     path: '/v1/identities/{did}/listings',
     ledger: true,
     errors: ['malformed_did', 'invalid_query'],
@@ -869,6 +1046,138 @@ const ROUTES: RouteDoc[] = [
       summary: 'A freeze',
       parameters: [pathParam('id', TxIdSchema)],
       responses: { 200: { description: 'The freeze', content: json(ref('Freeze')) } },
+    },
+  },
+  {
+    method: 'get',
+    path: '/v1/assets/{id}/supervision',
+    ledger: true,
+    errors: ['malformed_asset_id', 'asset_not_found'],
+    operation: {
+      operationId: 'getAssetSupervision',
+      tags: ['supervision'],
+      summary: "A work's supervision record",
+      description: 'Every freeze, takedown and dispute about the work or one of its editions, oldest first.',
+      parameters: [pathParam('id', AssetIdSchema)],
+      responses: { 200: { description: 'The record', content: json(ref('AssetSupervision')) } },
+    },
+  },
+  {
+    method: 'get',
+    path: '/v1/supervision/takedowns',
+    ledger: true,
+    errors: ['invalid_query'],
+    operation: {
+      operationId: 'listTakedowns',
+      tags: ['supervision'],
+      summary: 'Every takedown',
+      description:
+        'Every supervision.takedown on the record, newest first, with its grounds, its author and its restoring.',
+      parameters: queryParameters(HoldingsQuery),
+      responses: { 200: { description: 'A page of takedowns', content: json(ref('TakedownsPage')) } },
+    },
+  },
+  {
+    method: 'get',
+    path: '/v1/supervision/takedowns/{id}',
+    ledger: true,
+    errors: ['takedown_not_found'],
+    operation: {
+      operationId: 'getTakedown',
+      tags: ['supervision'],
+      summary: 'A takedown',
+      parameters: [pathParam('id', TxIdSchema)],
+      responses: { 200: { description: 'The takedown', content: json(ref('Takedown')) } },
+    },
+  },
+  {
+    method: 'get',
+    path: '/v1/supervision/disputes',
+    ledger: true,
+    errors: ['invalid_query'],
+    operation: {
+      operationId: 'listDisputes',
+      tags: ['supervision'],
+      summary: 'Every dispute',
+      description:
+        'Every dispute.open on the record, newest first, with its claim, the response and the resolution.',
+      parameters: queryParameters(HoldingsQuery),
+      responses: { 200: { description: 'A page of disputes', content: json(ref('DisputesPage')) } },
+    },
+  },
+  {
+    method: 'get',
+    path: '/v1/supervision/disputes/{id}',
+    ledger: true,
+    errors: ['dispute_not_found'],
+    operation: {
+      operationId: 'getDispute',
+      tags: ['supervision'],
+      summary: 'A dispute',
+      parameters: [pathParam('id', TxIdSchema)],
+      responses: { 200: { description: 'The dispute', content: json(ref('Dispute')) } },
+    },
+  },
+  ...REPORT_ROUTES,
+  {
+    method: 'get',
+    path: '/v1/spaces',
+    ledger: true,
+    errors: ['invalid_query'],
+    operation: {
+      operationId: 'listSpaces',
+      tags: ['spaces'],
+      summary: 'Every virtual exhibition space',
+      description: 'Museums, exhibition halls, galleries and venues side by side, newest first.',
+      parameters: queryParameters(HoldingsQuery),
+      responses: { 200: { description: 'A page of spaces', content: json(ref('SpacesPage')) } },
+    },
+  },
+  {
+    method: 'get',
+    path: '/v1/spaces/{id}',
+    ledger: true,
+    errors: ['space_not_found'],
+    operation: {
+      operationId: 'getSpace',
+      tags: ['spaces'],
+      summary: 'A space: its rooms and placements',
+      parameters: [pathParam('id', TxIdSchema)],
+      responses: { 200: { description: 'The space', content: json(ref('Space')) } },
+    },
+  },
+  {
+    method: 'get',
+    path: '/v1/identities/{did}/spaces',
+    ledger: true,
+    errors: ['malformed_did', 'invalid_query'],
+    operation: {
+      operationId: 'listIdentitySpaces',
+      tags: ['spaces'],
+      summary: 'The spaces an identity curates',
+      parameters: [pathParam('did', DidKeySchema), ...queryParameters(HoldingsQuery)],
+      responses: { 200: { description: 'A page of spaces', content: json(ref('SpacesPage')) } },
+    },
+  },
+  {
+    method: 'get',
+    path: '/v1/stats',
+    ledger: true,
+    errors: [],
+    operation: {
+      operationId: 'getStats',
+      tags: ['ledger'],
+      summary: 'How big the registry is',
+      description:
+        "The log's size and how many identities, works, editions, licences, listings, sales, spaces and " +
+        'supervision acts its state holds, counted at the latest checkpoint.',
+      responses: {
+        200: {
+          description: 'The counts',
+          headers: { 'Cache-Control': header('`no-cache`') },
+          content: json(ref('Stats')),
+        },
+      },
     },
   },
   {
@@ -1030,6 +1339,11 @@ export function createOpenApiDocument(options: Partial<OpenApiOptions> = {}): Op
                 type: 'http',
                 scheme: UPLOAD_AUTH_SCHEME,
                 description: UPLOAD_AUTH_DESCRIPTION,
+              },
+              cinnabarRead: {
+                type: 'http',
+                scheme: READ_AUTH_SCHEME,
+                description: READ_AUTH_DESCRIPTION,
               },
             }
           : {}),

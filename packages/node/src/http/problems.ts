@@ -26,6 +26,14 @@ export const PROBLEMS = {
   blob_not_found: { status: 404, title: 'This node stores no blob with this CID' },
   inspection_not_found: { status: 404, title: 'This blob has no stored inspection' },
   range_not_satisfiable: { status: 416, title: 'The range is outside the blob' },
+  // Graded content (GB/T 43697-2024; content-access.ts, docs/data-grades.md).
+  read_authorization_required: {
+    status: 401,
+    title: 'Graded content is read with a signed Cinnabar-Read request',
+  },
+  malformed_read_authorization: { status: 401, title: 'The Cinnabar-Read authorization is malformed' },
+  bad_read_signature: { status: 401, title: 'The read authorization does not verify for this request' },
+  read_not_allowed: { status: 403, title: 'This identity may not read this graded content' },
   // Transactions (POST /v1/tx): the envelope, then the ledger's rules (packages/core/src/ledger/rules.ts).
   malformed_transaction: { status: 400, title: 'The transaction envelope is malformed' },
   non_canonical_json: { status: 400, title: 'The transaction is not in RFC 8785 canonical form' },
@@ -81,6 +89,7 @@ export const PROBLEMS = {
   dispute_not_found: { status: 404, title: 'No such dispute of this item' },
   dispute_closed: { status: 409, title: 'The dispute was already resolved' },
   already_responded: { status: 409, title: 'The other party already responded to the dispute' },
+  space_not_found: { status: 404, title: 'No such space' },
   credential_not_found: { status: 404, title: 'No such credential' },
   asset_not_found: { status: 404, title: 'No such asset' },
   blob_required: { status: 422, title: 'Upload the bytes (PUT /v1/blobs) before registering them' },
@@ -97,6 +106,10 @@ export const PROBLEMS = {
   malformed_did: { status: 400, title: 'The DID is not an Ed25519 did:key' },
   malformed_asset_id: { status: 400, title: 'An asset id is 64 lower-case hex digits' },
   invalid_query: { status: 400, title: 'A query parameter is malformed' },
+  invalid_report_range: {
+    status: 400,
+    title: 'The report’s from and to are not an interval on the calendar',
+  },
   internal_error: { status: 500, title: 'Internal error' },
   not_sequencer: { status: 503, title: 'This node does not sequence appends' },
   sequencer_unavailable: { status: 503, title: 'The log cannot take appends right now' },
