@@ -23,8 +23,8 @@ export async function readVkey(value: string): Promise<string> {
  * The file where the last accepted checkpoint of a log is remembered: by origin and key id, since a
  * new log (a fresh `cinnabar init`) may reuse an origin such as the default localhost/cinnabar.
  */
-function stateFile(stateDir: string, origin: string, keyId: number): string {
-  return join(stateDir, `${encodeURIComponent(origin)}+${keyId.toString(16).padStart(8, '0')}.checkpoint`);
+export function stateFile(stateDir: string, origin: string, keyId: number, suffix = '.checkpoint'): string {
+  return join(stateDir, `${encodeURIComponent(origin)}+${keyId.toString(16).padStart(8, '0')}${suffix}`);
 }
 
 interface VerifyReport {

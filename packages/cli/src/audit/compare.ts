@@ -1,0 +1,513 @@
+/**
+ * The replayed state beside what the node's read API says: every asset (GET /v1/assets), what each
+ * identity holds (/v1/identities/{did}/holdings) and is licensed (/v1/identities/{did}/licences),
+ * each work's editions (/v1/assets/{id}/editions) and every freeze (/v1/supervision/freezes), page
+ * by page. Records are compared whole, field by field; each difference names the key, the field,
+ * both values, the entry that last wrote the replayed record and the latest entry the node's record
+ * itself cites. The node is untrusted: every answer is bounded in size, every page in count.
+ */
+import {
+  type AssetRecord,
+  assetKey,
+  canonicalize,
+  type EditionRecord,
+  editionKey,
+  type FreezeRecord,
+  freezeKey,
+  type IdentityRecord,
+  type LicenceRecord,
+  licenceKey,
+  parseJsonStrict,
+  type StateRecord,
+} from '@cinnabar/core';
+import { AuditError } from './audit-error.js';
+import { readBounded } from './read-bounded.js';
+import type { LogReplay } from './replay.js';
+
+export interface CompareOptions {
+  /** Largest answer read from the node, in bytes. */
+  maxJsonBytes: number;
+  /** Requests in flight at once. */
+  concurrency: number;
+  /** Divergences reported in full; beyond this only counted. */
+  maxDivergences: number;
+  fetch?: typeof fetch;
+}
+
+export const COMPARE_DEFAULTS: CompareOptions = {
+  maxJsonBytes: 4 * 1024 * 1024,
+  concurrency: 8,
+  maxDivergences: 1000,
+};
+
+export type DivergenceView = 'asset' | 'holding' | 'edition' | 'licence' | 'freeze';
+
+/** One difference between the replayed state and the node's answer. */
+export interface Divergence {
+  /** Which listing showed it. */
+  view: DivergenceView;
+  /** The state key, e.g. asset/<id>, asset/<id>/edition/<n>, freeze/<id>. */
+  key: string;
+  /** The record's field that differs; "(record)" when one side has no such record. */
+  field: string;
+  /** The value by the log (null: no such record). Long values are cut. */
+  replayed: unknown;
+  /** The value the node gave. */
+  node: unknown;
+  /** The entry that last wrote the replayed record: where the log says its current value comes from. */
+  entry?: number;
+  /** The latest log index the node's record cites: the node's own claim of its last change. */
+  nodeEntry?: number;
+}
+
+export interface CompareResult {
+  requests: number;
+  compared: { assets: number; editions: number; holdings: number; licences: number; freezes: number };
+  divergences: Divergence[];
+  divergenceCount: number;
+}
+
+/**
+ * Fields the API adds to a record from what the node derived itself (never stored, not on the log):
+ * not compared. An asset's aiLabel there is the declared label beside the node's inspection; the
+ * declared one is compared, in metadata.aiLabel.
+ */
+const ADDED_FIELDS = new Set(['possiblePriorWork', 'isOperator', 'revisionAt', 'aiLabel']);
+const PAGE = 100;
+const EDITION_PAGE = 1000;
+
+export async function compareWithNode(
+  replay: LogReplay,
+  nodeUrl: string,
+  options: Partial<CompareOptions> = {},
+): Promise<CompareResult> {
+  const opts = { ...COMPARE_DEFAULTS, ...options };
+  const api = new ApiReader(nodeUrl, opts);
+  const state = indexState(replay);
+  const found: Divergence[] = [];
+  let count = 0;
+  const reported = new Set<string>();
+  const compared = { assets: 0, editions: 0, holdings: 0, licences: 0, freezes: 0 };
+
+  const report = (d: Divergence) => {
+    const id = `${d.key}\u0000${d.field}`;
+    if (reported.has(id)) return;
+    reported.add(id);
+    count++;
+    if (found.length < opts.maxDivergences) found.push(d);
+  };
+  /** Compare a record the node gave with the replayed one under the same key. */
+  const diff = (view: DivergenceView, key: string, mine: StateRecord | undefined, theirs: Json) => {
+    const entry = replay.lastWrite.get(key);
+    const nodeEntry = latestIndex(theirs);
+    const where = {
+      ...(entry === undefined ? {} : { entry }),
+      ...(nodeEntry === undefined ? {} : { nodeEntry }),
+    };
+    if (!mine) {
+      report({ view, key, field: '(record)', replayed: null, node: clip(theirs), ...where });
+      return;
+    }
+    const fields = new Set([...Object.keys(mine), ...Object.keys(theirs)]);
+    for (const field of fields) {
+      if (ADDED_FIELDS.has(field)) continue;
+      const a = (mine as unknown as Json)[field];
+      const b = theirs[field];
+      if (a === b || (a !== undefined && b !== undefined && canonicalize(a) === canonicalize(b))) continue;
+      report({ view, key, field, replayed: clip(a ?? null), node: clip(b ?? null), ...where });
+    }
+  };
+  const missing = (
+    view: DivergenceView,
+    key: string,
+    mine: StateRecord,
+    field = '(record)',
+    node: unknown = null,
+  ) => {
+    const entry = replay.lastWrite.get(key);
+    const replayed = field === 'owner' ? (mine as AssetRecord).owner : clip(summary(mine));
+    report({ view, key, field, replayed, node, ...(entry === undefined ? {} : { entry }) });
+  };
+
+  // Every asset the node lists, newest first; the cursor is a registration index and must fall.
+  const seenAssets = new Set<string>();
+  await api.pages(
+    'v1/assets',
+    PAGE,
+    Math.ceil(state.assets.size / PAGE) + 2,
+    (cursor) => /^\d+$/.test(cursor),
+    (items) => {
+      for (const item of items) {
+        const asset = recordOf(item, 'asset', 'GET /v1/assets');
+        const key = assetKey(String(asset.id));
+        if (seenAssets.has(key)) throw malformed(`GET /v1/assets lists ${key} twice`);
+        seenAssets.add(key);
+        compared.assets++;
+        diff('asset', key, state.assets.get(key), asset);
+      }
+    },
+    () =>
+      report({
+        view: 'asset',
+        key: '(asset list)',
+        field: '(count)',
+        replayed: state.assets.size,
+        node: 'more',
+      }),
+  );
+  for (const [key, asset] of state.assets) if (!seenAssets.has(key)) missing('asset', key, asset);
+
+  // What each identity holds and is licensed.
+  await forEachLimit([...state.identities], opts.concurrency, async (did) => {
+    const held = state.holdings.get(did) ?? new Map<string, StateRecord>();
+    const listed = new Set<string>();
+    await api.pages(
+      `v1/identities/${encodeURIComponent(did)}/holdings`,
+      PAGE,
+      Math.ceil(held.size / PAGE) + 2,
+      isOpaqueCursor,
+      (items) => {
+        for (const item of items) {
+          const record = recordOf(item, ['asset', 'edition'], 'GET /v1/identities/{did}/holdings');
+          const key = holdingKey(record);
+          listed.add(key);
+          compared.holdings++;
+          const mine = state.items.get(key);
+          if (mine && (mine as AssetRecord).owner !== did) {
+            const entry = replay.lastWrite.get(key);
+            const nodeEntry = latestIndex(record);
+            report({
+              view: 'holding',
+              key,
+              field: 'owner',
+              replayed: (mine as AssetRecord).owner,
+              node: did,
+              ...(entry === undefined ? {} : { entry }),
+              ...(nodeEntry === undefined ? {} : { nodeEntry }),
+            });
+          }
+          diff('holding', key, mine, record);
+        }
+      },
+      () =>
+        report({
+          view: 'holding',
+          key: `identity/${did}`,
+          field: '(count)',
+          replayed: held.size,
+          node: 'more',
+        }),
+    );
+    for (const [key, record] of held)
+      if (!listed.has(key)) missing('holding', key, record, 'owner', `(not among ${did}'s holdings)`);
+
+    const licensed = state.licences.get(did) ?? new Map<string, LicenceRecord>();
+    const listedLicences = new Set<string>();
+    await api.pages(
+      `v1/identities/${encodeURIComponent(did)}/licences`,
+      PAGE,
+      Math.ceil(licensed.size / PAGE) + 2,
+      isOpaqueCursor,
+      (items) => {
+        for (const item of items) {
+          const licence = recordOf(item, 'licence', 'GET /v1/identities/{did}/licences');
+          const key = licenceKey(String(licence.asset), String(licence.id));
+          listedLicences.add(key);
+          compared.licences++;
+          diff('licence', key, state.allLicences.get(key), licence);
+        }
+      },
+      () =>
+        report({
+          view: 'licence',
+          key: `identity/${did}`,
+          field: '(count)',
+          replayed: licensed.size,
+          node: 'more',
+        }),
+    );
+    for (const [key, licence] of licensed) if (!listedLicences.has(key)) missing('licence', key, licence);
+  });
+
+  // The editions of each work that has them.
+  await forEachLimit([...state.editions], opts.concurrency, async ([asset, editions]) => {
+    const seen = new Set<string>();
+    await api.pages(
+      `v1/assets/${asset}/editions`,
+      EDITION_PAGE,
+      Math.ceil(editions.size / EDITION_PAGE) + 1,
+      (cursor) => /^\d+$/.test(cursor),
+      (items) => {
+        for (const item of items) {
+          const edition = recordOf(item, 'edition', 'GET /v1/assets/{id}/editions');
+          if (edition.asset !== asset)
+            throw malformed(`GET /v1/assets/${asset}/editions lists another work's edition`);
+          const key = holdingKey(edition);
+          seen.add(key);
+          compared.editions++;
+          diff('edition', key, editions.get(key), edition);
+        }
+      },
+      () =>
+        report({
+          view: 'edition',
+          key: assetKey(asset),
+          field: '(count)',
+          replayed: editions.size,
+          node: 'more',
+        }),
+      'editions',
+    );
+    for (const [key, edition] of editions) if (!seen.has(key)) missing('edition', key, edition);
+  });
+
+  // Every freeze, lifted or not.
+  const seenFreezes = new Set<string>();
+  await api.pages(
+    'v1/supervision/freezes',
+    PAGE,
+    Math.ceil(state.freezes.size / PAGE) + 2,
+    isOpaqueCursor,
+    (items) => {
+      for (const item of items) {
+        const freeze = recordOf(item, 'freeze', 'GET /v1/supervision/freezes');
+        const key = freezeKey(String(freeze.id));
+        seenFreezes.add(key);
+        compared.freezes++;
+        diff('freeze', key, state.freezes.get(key), freeze);
+      }
+    },
+    () =>
+      report({
+        view: 'freeze',
+        key: '(freeze list)',
+        field: '(count)',
+        replayed: state.freezes.size,
+        node: 'more',
+      }),
+  );
+  for (const [key, freeze] of state.freezes) if (!seenFreezes.has(key)) missing('freeze', key, freeze);
+
+  found.sort((a, b) => (a.entry ?? Number.MAX_SAFE_INTEGER) - (b.entry ?? Number.MAX_SAFE_INTEGER));
+  return { requests: api.requests, compared, divergences: found, divergenceCount: count };
+}
+
+type Json = Record<string, unknown>;
+
+/** The replayed records the API lists, indexed the ways it lists them. */
+function indexState(replay: LogReplay) {
+  const assets = new Map<string, AssetRecord>();
+  const items = new Map<string, StateRecord>(); // assets and editions
+  const holdings = new Map<string, Map<string, StateRecord>>();
+  const identities = new Set<string>();
+  const editions = new Map<string, Map<string, EditionRecord>>();
+  const licences = new Map<string, Map<string, LicenceRecord>>();
+  const allLicences = new Map<string, LicenceRecord>();
+  const freezes = new Map<string, FreezeRecord>();
+  const add = <K, V>(map: Map<string, Map<K, V>>, at: string, key: K, value: V) => {
+    let inner = map.get(at);
+    if (!inner) {
+      inner = new Map();
+      map.set(at, inner);
+    }
+    inner.set(key, value);
+  };
+  for (const [key, record] of replay.ledger.entries()) {
+    switch (record.kind) {
+      case 'identity':
+        identities.add((record as IdentityRecord).did);
+        break;
+      case 'asset':
+        assets.set(key, record);
+        items.set(key, record);
+        add(holdings, record.owner, key, record);
+        break;
+      case 'edition':
+        items.set(key, record);
+        add(holdings, record.owner, key, record);
+        add(editions, record.asset, key, record);
+        break;
+      case 'licence':
+        allLicences.set(key, record);
+        add(licences, record.licensee, key, record);
+        break;
+      case 'freeze':
+        freezes.set(key, record);
+        break;
+    }
+  }
+  return { assets, items, holdings, identities, editions, licences, allLicences, freezes };
+}
+
+/** Bounded, checked GETs of the node's JSON API. */
+class ApiReader {
+  requests = 0;
+  private readonly base: string;
+  private readonly fetchFn: typeof fetch;
+
+  constructor(
+    nodeUrl: string,
+    private readonly options: CompareOptions,
+  ) {
+    this.base = nodeUrl.endsWith('/') ? nodeUrl : `${nodeUrl}/`;
+    this.fetchFn = options.fetch ?? ((input, init) => globalThis.fetch(input, init));
+  }
+
+  /**
+   * Every page of a cursor-paginated listing, `limit` items a page, at most `maxPages` pages (a
+   * node that lists more than the log holds calls `tooMany` instead of being followed forever).
+   */
+  async pages(
+    path: string,
+    limit: number,
+    maxPages: number,
+    validCursor: (cursor: string) => boolean,
+    onItems: (items: Json[]) => void,
+    tooMany: () => void,
+    itemsField = 'items',
+  ): Promise<void> {
+    let cursor: string | undefined;
+    const seen = new Set<string>();
+    for (let page = 0; ; page++) {
+      if (page >= maxPages) return tooMany();
+      const query = `?limit=${limit}${cursor === undefined ? '' : `&cursor=${encodeURIComponent(cursor)}`}`;
+      const body = await this.getJson(path + query);
+      if (!body) return; // 404: nothing there (what is missing is reported by the caller)
+      const items = body[itemsField];
+      const next = body.nextCursor;
+      if (!Array.isArray(items) || items.length > limit || !items.every(isObject))
+        throw malformed(`GET /${path}: "${itemsField}" is not a list of at most ${limit} records`);
+      if (next !== null && (typeof next !== 'string' || next.length > 1000 || !validCursor(next)))
+        throw malformed(`GET /${path}: nextCursor is neither null nor a cursor`);
+      onItems(items as Json[]);
+      if (next === null) return;
+      if (seen.has(next))
+        throw malformed(`GET /${path}: the pages go round in a circle (cursor ${next.slice(0, 40)})`);
+      seen.add(next);
+      cursor = next;
+    }
+  }
+
+  /** The JSON object at `path`; undefined for a 404. */
+  private async getJson(path: string): Promise<Json | undefined> {
+    const url = this.base + path;
+    this.requests++;
+    let response: Response;
+    try {
+      response = await this.fetchFn(url, { headers: { accept: 'application/json' } });
+    } catch (error) {
+      throw new AuditError('api_failed', `GET ${url} failed: ${(error as Error).message}`, { cause: error });
+    }
+    if (!response.ok) {
+      await response.body?.cancel().catch(() => {});
+      if (response.status === 404) return undefined;
+      throw new AuditError('api_failed', `GET ${url}: HTTP ${response.status}`);
+    }
+    const limit = this.options.maxJsonBytes;
+    const bytes = await readBounded(
+      response,
+      limit,
+      () => malformed(`GET ${url}: the answer is longer than the ${limit} bytes accepted`),
+      (error) =>
+        new AuditError('api_failed', `GET ${url}: reading the answer failed: ${(error as Error).message}`, {
+          cause: error,
+        }),
+    );
+    let value: unknown;
+    try {
+      value = parseJsonStrict(bytes, { maxBytes: limit, maxDepth: 64 });
+    } catch (error) {
+      throw malformed(`GET ${url}: the answer is not JSON: ${(error as Error).message}`, error);
+    }
+    if (!isObject(value)) throw malformed(`GET ${url}: the answer is not a JSON object`);
+    return value;
+  }
+}
+
+function malformed(message: string, cause?: unknown): AuditError {
+  return new AuditError('malformed_response', message, cause === undefined ? undefined : { cause });
+}
+
+function isObject(value: unknown): value is Json {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+const TX_ID = /^[0-9a-f]{64}$/;
+
+/** An item of a listing, checked to be a record of the expected kind with well-formed ids. */
+function recordOf(item: Json, kinds: string | string[], where: string): Json {
+  const ok = Array.isArray(kinds) ? kinds.includes(item.kind as string) : item.kind === kinds;
+  if (!ok) throw malformed(`${where}: an item is not a ${[kinds].flat().join(' or ')} record`);
+  const idOk =
+    item.kind === 'edition'
+      ? typeof item.asset === 'string' &&
+        TX_ID.test(item.asset) &&
+        Number.isSafeInteger(item.number) &&
+        (item.number as number) >= 1
+      : typeof item.id === 'string' &&
+        TX_ID.test(item.id) &&
+        (item.kind !== 'licence' || (typeof item.asset === 'string' && TX_ID.test(item.asset)));
+  if (!idOk) throw malformed(`${where}: a ${String(item.kind)} record has malformed ids`);
+  return item;
+}
+
+function holdingKey(record: Json): string {
+  return record.kind === 'edition'
+    ? editionKey(record.asset as string, record.number as number)
+    : assetKey(record.id as string);
+}
+
+/** Cursors the node makes up (opaque): a bounded, URL-safe token. */
+function isOpaqueCursor(cursor: string): boolean {
+  return /^[A-Za-z0-9_-]{1,600}$/.test(cursor);
+}
+
+/** The largest `index` of any log reference ({index, txId}) in a record, at most a few levels down. */
+function latestIndex(value: unknown, depth = 0): number | undefined {
+  if (depth > 4 || typeof value !== 'object' || value === null) return undefined;
+  let best: number | undefined;
+  const v = value as Json;
+  if (Number.isSafeInteger(v.index) && typeof v.txId === 'string') best = v.index as number;
+  for (const child of Array.isArray(value) ? value.slice(0, 100) : Object.values(v)) {
+    const found = latestIndex(child, depth + 1);
+    if (found !== undefined && (best === undefined || found > best)) best = found;
+  }
+  return best;
+}
+
+/** A short form of a record for a report: its kind and owner or holder where it has one. */
+function summary(record: StateRecord): unknown {
+  const r = record as unknown as Json;
+  const out: Json = { kind: r.kind };
+  for (const field of ['owner', 'licensee', 'target', 'lifted', 'revoked'])
+    if (r[field] !== undefined) out[field] = r[field];
+  return out;
+}
+
+/** A value for a report, cut to about 300 characters of JSON. */
+function clip(value: unknown): unknown {
+  const text = JSON.stringify(value) ?? 'null';
+  return text.length <= 300 ? value : `${text.slice(0, 300)}…`;
+}
+
+async function forEachLimit<T>(
+  items: readonly T[],
+  limit: number,
+  task: (item: T) => Promise<void>,
+): Promise<void> {
+  let next = 0;
+  let failed: unknown;
+  await Promise.all(
+    Array.from({ length: Math.min(limit, items.length) }, async () => {
+      while (next < items.length && failed === undefined) {
+        const item = items[next++]!;
+        try {
+          await task(item);
+        } catch (error) {
+          failed ??= error;
+        }
+      }
+    }),
+  );
+  if (failed !== undefined) throw failed;
+}

@@ -1,0 +1,199 @@
+/**
+ * The auditor's replay: log entries taken in order, each hashed into the tree's right edge (to
+ * recompute the checkpoint's root), its signature checked (on worker threads, where given a pool:
+ * stateless, so in any order), then run through core's rules (in log order, on this thread) into a
+ * MemoryLedger. What the node says its state is can then be compared with what the log says it is.
+ */
+import {
+  applyTransaction,
+  type DecodedTransaction,
+  decodeTransactionEntry,
+  entryBundleWidth,
+  leafHash,
+  MemoryLedger,
+  MerkleFrontier,
+  prepareTransaction,
+  type StateRecord,
+  TILE_WIDTH,
+  transactionId,
+  transactionSignature,
+} from '@cinnabar/core';
+import type { SignatureCheck } from '@cinnabar/node';
+
+/** Checks one Ed25519 signature: core's verifyEd25519, or a VerifyPool's verify (worker threads). */
+export type VerifySignature = (check: SignatureCheck) => boolean | Promise<boolean>;
+
+/** Entry bundle `index` of `width` entries (c2sp.org/tlog-tiles), decoded; not yet checked. */
+export type FetchBundle = (index: number, width: number) => Promise<Uint8Array[]>;
+
+/** A logged entry that is not a valid transaction at its place in the log (a node never logs one). */
+export interface RejectedEntry {
+  index: number;
+  code: string;
+  message: string;
+}
+
+/** Rejected entries remembered with their reasons; beyond this only counted. */
+export const MAX_REJECTED_KEPT = 100;
+/** Entry bundles fetched ahead of the one being hashed. */
+const FETCH_AHEAD = 4;
+/** Bundles whose signatures are being checked ahead of the one being applied (keeps the pool busy). */
+const VERIFY_AHEAD = 3;
+
+/** One entry between hashing and applying: decoded, its signature check under way, or why not. */
+interface Staged {
+  index: number;
+  entry: Uint8Array;
+  decoded?: DecodedTransaction;
+  rejection?: { code: string; message: string };
+  verdict?: boolean | Promise<boolean | Error>;
+}
+
+export interface ReplaySnapshot {
+  /** Tree size: entries hashed and applied. */
+  size: number;
+  /** The hashes of the tree's right edge at `size` (MerkleFrontier.nodes()). */
+  frontier: Uint8Array[];
+  /** Each record with the index of the entry that last wrote it. */
+  records: Iterable<{ key: string; index: number; record: StateRecord }>;
+  rejected: RejectedEntry[];
+  rejectedCount: number;
+}
+
+export class LogReplay {
+  readonly ledger = new MemoryLedger();
+  /** For each key, the index of the entry that last wrote its record: where a divergence starts. */
+  readonly lastWrite = new Map<string, number>();
+  readonly rejected: RejectedEntry[] = [];
+  rejectedCount = 0;
+  private frontier: MerkleFrontier;
+  private applied: number;
+
+  constructor(snapshot?: ReplaySnapshot) {
+    this.frontier = new MerkleFrontier(snapshot?.size ?? 0, snapshot?.frontier ?? []);
+    this.applied = this.frontier.size;
+    if (!snapshot) return;
+    for (const { key, index, record } of snapshot.records) {
+      this.ledger.write([{ key, record }]);
+      this.lastWrite.set(key, index);
+    }
+    this.rejected.push(...snapshot.rejected.slice(0, MAX_REJECTED_KEPT));
+    this.rejectedCount = snapshot.rejectedCount;
+  }
+
+  /** Entries replayed so far (the tree size the state is of). */
+  get size(): number {
+    return this.applied;
+  }
+
+  /** The root of the tree of the entries replayed (RFC 9162 §2.1.1). */
+  root(): Uint8Array {
+    return this.frontier.root();
+  }
+
+  frontierNodes(): Uint8Array[] {
+    return this.frontier.nodes();
+  }
+
+  /** Every record, in key order, with the entry that last wrote it. */
+  *records(): Generator<{ key: string; index: number; record: StateRecord }> {
+    for (const [key, record] of this.ledger.entries()) yield { key, index: this.lastWrite.get(key)!, record };
+  }
+
+  /**
+   * Fetch, hash, check and apply entries from the current size up to `size`, in order. The caller
+   * compares root() with the checkpoint's afterwards: until then nothing here is trusted. A fetch
+   * or pool failure throws and leaves this replay unusable (start again from the saved state).
+   */
+  async extend(
+    fetchBundle: FetchBundle,
+    size: number,
+    verify: VerifySignature,
+    onProgress?: (replayed: number) => void,
+  ): Promise<number> {
+    const from = this.applied;
+    if (size < from) throw new RangeError(`cannot replay back from ${from} to ${size}`);
+    const first = Math.floor(from / TILE_WIDTH);
+    const end = Math.ceil(size / TILE_WIDTH);
+    const fetches: Promise<Uint8Array[] | Error>[] = [];
+    const staged: Staged[][] = [];
+    let next = first;
+    for (let bundle = first; bundle < end; bundle++) {
+      while (next < end && fetches.length < FETCH_AHEAD) {
+        fetches.push(fetchBundle(next, entryBundleWidth(next, size)).catch(asError));
+        next++;
+      }
+      const entries = await fetches.shift()!;
+      if (entries instanceof Error) throw entries;
+      const start = bundle * TILE_WIDTH;
+      const batch: Staged[] = [];
+      for (let i = Math.max(0, from - start); i < entries.length; i++) {
+        const entry = entries[i]!;
+        this.frontier.append(leafHash(entry));
+        batch.push(stage(entry, start + i, verify));
+      }
+      staged.push(batch);
+      while (staged.length > VERIFY_AHEAD) {
+        await this.applyBatch(staged.shift()!);
+        onProgress?.(this.applied - from);
+      }
+    }
+    while (staged.length > 0) {
+      await this.applyBatch(staged.shift()!);
+      onProgress?.(this.applied - from);
+    }
+    return this.applied - from;
+  }
+
+  private async applyBatch(batch: Staged[]): Promise<void> {
+    const verdicts = await Promise.all(batch.map((s) => s.verdict));
+    batch.forEach((s, i) => {
+      const verdict = verdicts[i];
+      if (verdict instanceof Error) throw verdict;
+      const rejection = this.applyOne(s, verdict);
+      if (rejection) this.reject(s.index, rejection);
+      this.applied++;
+    });
+  }
+
+  /** Apply one entry; a reason if it is not a valid transaction here (then it changes nothing). */
+  private applyOne(s: Staged, verdict: boolean | undefined): { code: string; message: string } | undefined {
+    if (!s.decoded || s.rejection) return s.rejection;
+    if (verdict !== true)
+      return {
+        code: 'invalid_signature',
+        message: `the signature is not ${s.decoded.tx.actor}'s over this transaction`,
+      };
+    const prepared = prepareTransaction(s.decoded.tx);
+    if (!prepared.ok) return prepared;
+    const result = applyTransaction(this.ledger, prepared, { index: s.index, txId: transactionId(s.entry) });
+    if (!result.ok) return result;
+    this.ledger.write(result.writes);
+    for (const { key } of result.writes) this.lastWrite.set(key, s.index);
+    return undefined;
+  }
+
+  private reject(index: number, why: { code: string; message: string }): void {
+    this.rejectedCount++;
+    if (this.rejected.length < MAX_REJECTED_KEPT)
+      this.rejected.push({ index, code: why.code, message: why.message });
+  }
+}
+
+/** Decode an entry and start its signature check. */
+function stage(entry: Uint8Array, index: number, verify: VerifySignature): Staged {
+  let decoded: DecodedTransaction;
+  try {
+    decoded = decodeTransactionEntry(entry);
+  } catch (error) {
+    return { index, entry, rejection: { code: 'malformed_transaction', message: (error as Error).message } };
+  }
+  const check = transactionSignature(decoded.tx, decoded.signingInput);
+  if (!check) return { index, entry, decoded, verdict: false };
+  const verdict = verify(check);
+  return { index, entry, decoded, verdict: typeof verdict === 'boolean' ? verdict : verdict.catch(asError) };
+}
+
+function asError(error: unknown): Error {
+  return error instanceof Error ? error : new Error(String(error));
+}
