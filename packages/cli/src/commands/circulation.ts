@@ -15,6 +15,7 @@ import { Command, InvalidArgumentError, Option } from 'commander';
 import { type CliIo, jsonOption } from '../program.js';
 import { ID_DEFAULTS, loadKeyFile, passphraseFileOption } from './id.js';
 import {
+  clientFor,
   editionOption,
   itemFields,
   itemLabel,
@@ -163,7 +164,8 @@ export function policyCommand(io: CliIo): Command {
         .option('--acceptance', 'a transfer waits for the recipient to accept (cn-collectibles: always)')
         .option('--holding-days <days>', 'cn-collectibles: days held before a gift', (v) => whole(v, 3650))
         .option('--daily-gift-cap <n>', 'cn-collectibles: most gifts a day', (v) => whole(v, 100_000))
-        .option('--real-name-to-register', 'registering a work needs a real-name credential'),
+        .option('--real-name-to-register', 'registering a work needs a real-name credential')
+        .option('--freeze-on-dispute', 'an open dispute freezes its item until it is resolved'),
       "the operator's key file",
     ).action(
       async (
@@ -173,6 +175,7 @@ export function policyCommand(io: CliIo): Command {
           holdingDays?: number;
           dailyGiftCap?: number;
           realNameToRegister?: boolean;
+          freezeOnDispute?: boolean;
         },
       ) => {
         const base = options.market === 'cn-collectibles' ? CN_COLLECTIBLES_POLICY : DEFAULT_MARKET_POLICY;
@@ -182,7 +185,14 @@ export function policyCommand(io: CliIo): Command {
           ...(options.holdingDays === undefined ? {} : { holdingPeriodDays: options.holdingDays }),
           ...(options.dailyGiftCap === undefined ? {} : { dailyGiftCap: options.dailyGiftCap }),
         };
-        const policy = { realNameToRegister: options.realNameToRegister === true, market };
+        // The thresholds of the detection rules are kept: a policy.set replaces the whole policy.
+        const current = await clientFor(options.server).ledger();
+        const policy = {
+          realNameToRegister: options.realNameToRegister === true,
+          market,
+          ...(current.policy.detection === undefined ? {} : { detection: current.policy.detection }),
+          ...(options.freezeOnDispute ? { disputes: { freezeOnOpen: true } } : {}),
+        };
         await act(
           io,
           'policy set',
@@ -190,7 +200,7 @@ export function policyCommand(io: CliIo): Command {
           'policy.set',
           { policy },
           (index) =>
-            `Policy set (entry ${index}): ${market.regime}${market.transferNeedsAcceptance ? ', transfers accepted by their recipients' : ''}${market.regime === 'cn-collectibles' ? `, ${market.holdingPeriodDays} days' holding, ${market.dailyGiftCap} gifts a day` : ''}${policy.realNameToRegister ? ', real names to register' : ''}`,
+            `Policy set (entry ${index}): ${market.regime}${market.transferNeedsAcceptance ? ', transfers accepted by their recipients' : ''}${market.regime === 'cn-collectibles' ? `, ${market.holdingPeriodDays} days' holding, ${market.dailyGiftCap} gifts a day` : ''}${policy.realNameToRegister ? ', real names to register' : ''}${options.freezeOnDispute ? ', disputes freeze their items' : ''}`,
         );
       },
     ),
