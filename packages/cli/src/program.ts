@@ -1,4 +1,6 @@
 import { Command, Option } from 'commander';
+import { accessLogCommand } from './commands/access-log.js';
+import { auditCommand } from './commands/audit.js';
 import { custodyCommand, policyCommand, valueCommand } from './commands/circulation.js';
 import { credentialCommand } from './commands/credential.js';
 import { gridCommand } from './commands/grid.js';
@@ -9,8 +11,10 @@ import { logTailCommand } from './commands/log-tail.js';
 import { logVerifyCommand } from './commands/log-verify.js';
 import { certificateCommand, editionCommand, listCommand, sellCommand } from './commands/market.js';
 import { registerCommand } from './commands/register.js';
+import { reportCommand } from './commands/report.js';
 import { serveCommand } from './commands/serve.js';
 import { showCommand } from './commands/show.js';
+import { disputeCommand, superviseCommand } from './commands/supervise.js';
 import { acceptCommand, transferCommand } from './commands/transfer.js';
 import { verifyCommand } from './commands/verify.js';
 
@@ -37,8 +41,10 @@ export function buildProgram(io: CliIo): Command {
   program.addCommand(initCommand(io));
   program.addCommand(serveCommand(io));
   program.addCommand(verifyCommand(io));
+  program.addCommand(auditCommand(io));
   program.addCommand(registerCommand(io));
   program.addCommand(showCommand(io));
+  program.addCommand(accessLogCommand(io));
   const log = new Command('log').description('inspect and verify a Cinnabar log');
   log.addCommand(logVerifyCommand(io));
   log.addCommand(logTailCommand(io));
@@ -58,6 +64,9 @@ export function buildProgram(io: CliIo): Command {
   program.addCommand(listCommand(io));
   program.addCommand(sellCommand(io));
   program.addCommand(certificateCommand(io));
+  program.addCommand(reportCommand(io));
+  program.addCommand(superviseCommand(io));
+  program.addCommand(disputeCommand(io));
   const grid = gridCommand(io);
   program.addCommand(grid);
   const policy = policyCommand(io);

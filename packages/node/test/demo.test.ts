@@ -4,7 +4,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { CinnabarClient, MemoryLedger } from '@cinnabar/core';
+import { CinnabarClient, MemoryLedger, type SpaceRecord } from '@cinnabar/core';
 import { type Document, Logger, NodeIO } from '@gltf-transform/core';
 import {
   ALL_RIGHTS_RESERVED,
@@ -16,6 +16,7 @@ import {
 } from '../src/demo/catalogue.js';
 import { DEMO_IMAGE_SIZE } from '../src/demo/images.js';
 import { DEMO_GENERATOR } from '../src/demo/sculptures.js';
+import { DEMO_LOANS, demoSpaces } from '../src/demo/spaces.js';
 import { seedDemo, startNode } from '../src/index.js';
 import {
   hammingDistance,
@@ -250,12 +251,15 @@ test('the collection is generated quickly', async () => {
   assert.ok(milliseconds < 15_000, `generation took ${milliseconds.toFixed(0)} ms`);
 });
 
-test('seeding a new node: the works, and editions, a sale, a licence and a gift on the record; once only', async () => {
+test('seeding a new node: the works, editions, a sale, licences, a gift and two spaces on the record; once only', async () => {
   const dir = await mkdtemp(join(tmpdir(), 'cinnabar-demo-seed-'));
   const node = await startNode({ dataDir: join(dir, 'data'), port: 0, origin: 'demo.test/log' });
   try {
     const result = await seedDemo(node.app, node.operatorKey);
-    assert.deepEqual(result, { seeded: true, identities: demoIdentities().length, assets: 12 });
+    assert.deepEqual(
+      { ...result, spaces: result.spaces?.length },
+      { seeded: true, identities: demoIdentities().length, assets: 12, spaces: 2 },
+    );
     const { works } = await demoCollection();
     const client = new CinnabarClient({ baseUrl: node.url });
     const page = await client.assets({ limit: 100 });
@@ -273,7 +277,8 @@ test('seeding a new node: the works, and editions, a sale, a licence and a gift 
     const licensed = await Promise.all(
       page.items.map(async (a) => (await client.assetLicences(a.id))!.licences),
     );
-    assert.equal(licensed.flat().length, 1);
+    assert.equal(licensed.flat().length, 1 + DEMO_LOANS.length);
+    assert.ok(licensed.flat().every((l) => l.terms.uses.includes('display')));
     assert.equal(page.items.filter((a) => a.owner !== a.registrant).length, 1);
     // The works shown at the Capital Museum are found there.
     const atMuseum = await client.assets({ near: '39.9057,116.3417', radius: 300 });
@@ -285,6 +290,47 @@ test('seeding a new node: the works, and editions, a sale, a licence and a gift 
         .sort(),
     );
     assert.ok(atMuseum.items.length >= 2);
+    // The spaces: a museum of two rooms joined by a door, and a gallery by another curator that
+    // shows a work it holds a display licence for; each as the demo's plan says.
+    const spaces = (await (await fetch(new URL('v1/spaces', node.url))).json()) as { items: SpaceRecord[] };
+    assert.equal(spaces.items.length, 2);
+    const byName = new Map(spaces.items.map((s) => [s.name, s]));
+    const plans = demoSpaces(page.items.map(() => '')).map((s) => s.body);
+    const museum = byName.get(plans[0]!.name)!;
+    assert.equal(museum.category, 'museum');
+    assert.equal(museum.rooms.length, 2);
+    assert.ok(
+      museum.rooms.some((r) => (r.doors ?? []).length > 0),
+      'the rooms are joined by a door',
+    );
+    const mediaOf = new Map(page.items.map((a) => [a.id, a.mediaType]));
+    assert.ok(museum.placements.filter((p) => mediaOf.get(p.asset) === GLB).length >= 3, 'sculptures');
+    assert.ok(museum.placements.filter((p) => mediaOf.get(p.asset) === PNG).length >= 2, 'pictures');
+    const gallery = byName.get(plans[1]!.name)!;
+    assert.equal(gallery.category, 'gallery');
+    assert.notEqual(gallery.curator, museum.curator);
+    const owners = new Map(page.items.map((a) => [a.id, a.owner]));
+    assert.ok(
+      gallery.placements.some((p) => owners.get(p.asset) !== gallery.curator),
+      'the gallery shows a work it is licensed to display',
+    );
+    for (const space of [museum, gallery]) {
+      assert.equal(space.revision, 0);
+      assert.deepEqual(
+        space.placements.map((p) => ({ ...p, asset: '' })),
+        plans[space === museum ? 0 : 1]!.placements.map((p) => ({ ...p, asset: '' })),
+        'placed as the plan says',
+      );
+      const curated = (await (
+        await fetch(new URL(`v1/identities/${space.curator}/spaces`, node.url))
+      ).json()) as {
+        items: SpaceRecord[];
+      };
+      assert.deepEqual(
+        curated.items.map((s) => s.id),
+        [space.id],
+      );
+    }
     // A second start seeds nothing.
     assert.deepEqual(await seedDemo(node.app, node.operatorKey), { seeded: false, identities: 0, assets: 0 });
     // And the state is what a replay of the log gives.

@@ -1,3 +1,6 @@
+import { existsSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
 import { LogIntegrityError, NODE_DEFAULTS, SEQUENCER_DEFAULTS, seedDemo, startNode } from '@cinnabar/node';
 import { Command, InvalidArgumentError } from 'commander';
 import type { CliIo } from '../program.js';
@@ -9,6 +12,16 @@ export function parseInteger(min: number, max: number) {
     if (n < min || n > max) throw new InvalidArgumentError(`${value} is outside ${min}..${max}`);
     return n;
   };
+}
+
+/** The web app as `npm run build` leaves it (packages/web/dist), if it was built. */
+export function builtWebApp(): string | undefined {
+  try {
+    const dist = join(dirname(createRequire(import.meta.url).resolve('@cinnabar/web/package.json')), 'dist');
+    return existsSync(join(dist, 'index.html')) ? dist : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 export function serveCommand(io: CliIo): Command {
@@ -37,6 +50,8 @@ export function serveCommand(io: CliIo): Command {
       parseInteger(0, 1000),
       SEQUENCER_DEFAULTS.maxBatchDelayMs,
     )
+    .option('--web <dir>', 'the built web app to serve at / (default: @cinnabar/web, if built)')
+    .option('--no-web', 'serve the API and the log only')
     .option('--demo', 'seed a new ledger with the demo collection (identities and works)')
     .option('--quiet', 'do not log requests')
     .action(
@@ -50,7 +65,14 @@ export function serveCommand(io: CliIo): Command {
         batchDelay: number;
         demo?: boolean;
         quiet?: boolean;
+        web?: string | boolean;
       }) => {
+        const webRoot =
+          options.web === false ? undefined : typeof options.web === 'string' ? options.web : builtWebApp();
+        if (options.web !== false && webRoot === undefined)
+          io.err(
+            'cinnabar serve: the web app is not built (npm run build); serving the API and the log only',
+          );
         let node: Awaited<ReturnType<typeof startNode>>;
         try {
           node = await startNode({
@@ -61,6 +83,7 @@ export function serveCommand(io: CliIo): Command {
             host: options.host,
             sequencer: { maxBatchSize: options.maxBatch, maxBatchDelayMs: options.batchDelay },
             logger: !options.quiet,
+            webRoot,
           });
         } catch (error) {
           if (error instanceof LogIntegrityError) {
@@ -84,6 +107,7 @@ export function serveCommand(io: CliIo): Command {
           `Cinnabar node for ${node.origin} on ${node.url} (${node.storage.kind}${node.isSequencer() ? ', sequencer' : ', reader'})`,
         );
         io.out(`Log: ${node.logUrl}  verifier key: ${node.vkey}`);
+        if (webRoot !== undefined) io.out(`Web app: ${node.url}`);
         if (options.demo && node.isSequencer()) {
           const seeded = await seedDemo(node.app, node.operatorKey);
           if (seeded.seeded)

@@ -51,16 +51,16 @@ export const DEMO_IDENTITY_SEED_PREFIX = 'cinnabar demo identity ';
 export const ALL_RIGHTS_RESERVED = 'LicenseRef-Cinnabar-All-Rights-Reserved';
 
 /** The Capital Museum, Beijing, where the museum's study models are shown. */
-const CAPITAL_MUSEUM: Place = {
+export const CAPITAL_MUSEUM: Place = {
   point: { lat: 39.9057, lng: 116.3417 },
   level: 7,
   name: 'Capital Museum, Beijing',
 };
 
-const MUSEUM = 0;
-const ARTIST = 1;
-const STUDIO = 2;
-const CERAMICIST = 3;
+export const MUSEUM = 0;
+export const ARTIST = 1;
+export const STUDIO = 2;
+export const CERAMICIST = 3;
 
 const IDENTITIES: readonly { name: string; kind: DemoIdentity['kind'] }[] = [
   { name: 'Capital Museum Digital Studio', kind: 'organization' },

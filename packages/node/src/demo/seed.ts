@@ -16,11 +16,14 @@ import {
 import { ed25519 } from '@noble/curves/ed25519.js';
 import type { FastifyInstance } from 'fastify';
 import { demoCollection } from './catalogue.js';
+import { DEMO_LOANS, demoSpaces } from './spaces.js';
 
 export interface SeedResult {
   seeded: boolean;
   identities: number;
   assets: number;
+  /** The virtual spaces seeded (their ids are the ids of their space.create transactions). */
+  spaces?: string[];
 }
 
 /** An actor that signs its transactions in order. */
@@ -170,5 +173,33 @@ export async function seedDemo(
   );
   const giver = signers[third!.creatorIndex]!;
   await post(giver.sign('asset.transfer', { asset: assets[2]!, to: signers.find((s) => s !== giver)!.did }));
-  return { seeded: true, identities: identities.length, assets: works.length };
+
+  // Virtual spaces: works lent for display to their curators first, then the spaces (spaces.ts).
+  for (const loan of DEMO_LOANS) {
+    const work = works[loan.work]!;
+    await post(
+      signers[loan.from]!.sign('licence.grant', {
+        asset: assets[loan.work]!,
+        licensee: signers[loan.to]!.did,
+        terms: {
+          uses: ['display'],
+          territory: 'worldwide',
+          start: now.slice(0, 10),
+          exclusive: false,
+          sublicensable: false,
+          attribution: `${work.creators[0]!.name}, ${work.title}`,
+          royaltyBasisPoints: 0,
+          legalTextHash: hexEncode(
+            sha256(utf8Encode('Demo loan: display in a virtual space, with attribution.')),
+          ),
+        },
+      }),
+    );
+  }
+  const spaces: string[] = [];
+  for (const space of demoSpaces(assets))
+    spaces.push(
+      (await post(signers[space.curator]!.sign('space.create', space.body as unknown as JsonObject))).txId,
+    );
+  return { seeded: true, identities: identities.length, assets: works.length, spaces };
 }

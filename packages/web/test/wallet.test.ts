@@ -1,0 +1,242 @@
+// The wallet and the regulator console in a real Chromium against a real node: a transfer between
+// two browser identities (two contexts) under a policy that asks the recipient to accept; a key
+// exported from the browser that the CLI signs with, and a CLI key imported in the browser; the
+// operator's key imported in the browser freezing a demo work, the public record showing it, and
+// a non-regulator seeing the record without the forms.
+import assert from 'node:assert/strict';
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { CinnabarClient, createKeyFile, type JsonObject, signTransaction } from '@cinnabar/core';
+import { runCli } from '../../cli/test/support/run-cli.js';
+import {
+  activeDid,
+  createAndRegisterIdentity,
+  exportKey,
+  importKey,
+  makePng,
+  registerWork,
+  writeText,
+} from './support/wallet-steps.js';
+import { type WebFixture, webFixture } from './support/web-fixture.js';
+
+describe('wallet and regulator console', () => {
+  let web: WebFixture;
+  let client: CinnabarClient;
+
+  /** The operator replaces the market policy (signed here: this tests the wallet, not policy.set). */
+  async function setAcceptancePolicy(): Promise<void> {
+    const operator = web.node.operatorKey;
+    const ledger = await client.ledger();
+    const policy = {
+      ...ledger.policy,
+      market: {
+        regime: 'open-market',
+        transferNeedsAcceptance: true,
+        holdingPeriodDays: 0,
+        dailyGiftCap: 10,
+      },
+    } as unknown as JsonObject;
+    const seq = await client.nextSeq(operator.did);
+    await client.submit(
+      signTransaction(
+        {
+          v: 1,
+          type: 'policy.set',
+          actor: operator.did,
+          seq,
+          time: new Date().toISOString(),
+          body: { policy },
+        },
+        operator.seed,
+      ),
+    );
+  }
+
+  before(async () => {
+    web = await webFixture('wallet');
+    client = new CinnabarClient({ baseUrl: web.node.url });
+    await setAcceptancePolicy();
+  });
+  after(() => web?.close());
+
+  test('A transfers a work to B; B sees the offer in the wallet, accepts, and holds it', async () => {
+    const a = await web.newPage();
+    const b = await web.newPage({ viewport: { width: 390, height: 844 } });
+    await a.page.goto('/register');
+    const didA = await createAndRegisterIdentity(a.page, 'Alice Browser');
+    const asset = await registerWork(a.page, makePng(), 'Gift for Bob');
+
+    await b.page.goto('/wallet');
+    const didB = await createAndRegisterIdentity(b.page, 'Bob Browser');
+    assert.notEqual(didA, didB);
+    await b.page.getByText('You hold no works yet.').waitFor();
+
+    await a.page.getByRole('link', { name: 'Wallet' }).click();
+    const holding = a.page.locator(`li.holding[data-asset="${asset}"]`);
+    await holding.waitFor();
+    await holding.getByText('Transfer', { exact: true }).click();
+    await holding.getByLabel("Recipient's DID").fill(didB);
+    await holding.getByLabel('Note (optional)').fill('for you');
+    await holding.getByRole('button', { name: 'Sign transfer' }).click();
+    await a.page.getByText(/Transfer signed \(log entry \d+\)/).waitFor();
+    await holding.getByText('offered to').waitFor();
+    await web.screenshot(a.page, 'wallet-offered-desktop');
+    assert.equal((await client.asset(asset))?.pendingTransfer?.to, didB);
+
+    await b.page.reload();
+    const offer = b.page.locator('li.offer', { hasText: 'Gift for Bob' });
+    await offer.waitFor();
+    await web.screenshot(b.page, 'wallet-offer-phone');
+    await offer.getByRole('button', { name: 'Accept' }).click();
+    await b.page.getByText(/Accepted \(log entry \d+\)/).waitFor();
+    await b.page.locator(`li.holding[data-asset="${asset}"]`).waitFor();
+    assert.equal((await client.asset(asset))?.owner, didB);
+    const overflow = await b.page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+    assert.ok(overflow <= 0, `the wallet is ${overflow}px wider than the phone`);
+    await web.screenshot(b.page, 'wallet-accepted-phone');
+
+    // Certificates of B's right: the links the wallet shows are served.
+    const link = await b.page
+      .locator(`li.holding[data-asset="${asset}"]`)
+      .getByRole('link', { name: 'PDF' })
+      .getAttribute('href');
+    const pdf = await fetch(new URL(link!, web.node.url));
+    assert.equal(pdf.status, 200);
+    assert.equal(pdf.headers.get('content-type'), 'application/pdf');
+
+    // A sees the work gone from its wallet.
+    await a.page.reload();
+    await a.page.getByText('You hold no works yet.').waitFor();
+    a.problems.assertNone();
+    b.problems.assertNone();
+    await a.context.close();
+    await b.context.close();
+  });
+
+  test('a key exported from the browser signs with the CLI; a CLI key imports in the browser', async () => {
+    const { context, page, problems } = await web.newPage();
+    await page.goto('/register');
+    const did = await createAndRegisterIdentity(page, 'Exporter');
+    const asset = await registerWork(page, makePng(), 'Exported work');
+    const passphrase = 'correct horse battery staple';
+    const keyPath = await exportKey(page, web.dir, 'exporter.key.json', passphrase);
+    const passPath = await writeText(web.dir, 'exporter.pass', `${passphrase}\n`);
+
+    const shown = await runCli('id', 'show', '--key', keyPath, '--json');
+    assert.equal(shown.code, 0, shown.err);
+    assert.equal(JSON.parse(shown.out).did, did);
+    assert.equal(JSON.parse(shown.out).encrypted, true);
+    const given = await runCli(
+      'transfer',
+      asset,
+      '--to',
+      web.node.operator,
+      '--key',
+      keyPath,
+      '--passphrase-file',
+      passPath,
+      '--server',
+      web.node.url,
+    );
+    assert.equal(given.code, 0, `${given.out}\n${given.err}`);
+    assert.equal((await client.asset(asset))?.pendingTransfer?.to, web.node.operator);
+
+    // A key made by `cinnabar id new` (encrypted), registered from the CLI, opens in the browser.
+    const cliKey = join(web.dir, 'carol.key.json');
+    const made = await runCli(
+      'id',
+      'new',
+      '--out',
+      cliKey,
+      '--name',
+      'Carol CLI',
+      '--passphrase-file',
+      passPath,
+    );
+    assert.equal(made.code, 0, made.err);
+    const carol = made.out.trim().split('\n').at(-1)!;
+    const file = join(web.dir, 'carol.bin');
+    await writeFile(file, 'bytes of carol');
+    const registered = await runCli(
+      'register',
+      file,
+      '--title',
+      "Carol's work",
+      '--key',
+      cliKey,
+      '--passphrase-file',
+      passPath,
+      '--server',
+      web.node.url,
+    );
+    assert.equal(registered.code, 0, registered.err);
+    const carolAsset = registered.out.trim().split('\n').at(-1)!;
+    assert.equal(await importKey(page, cliKey, passphrase), carol);
+    await page.getByText('registered', { exact: true }).waitFor();
+    await page.getByRole('link', { name: 'Wallet' }).click();
+    await page.locator(`li.holding[data-asset="${carolAsset}"]`).waitFor();
+    // Both identities are kept; the first is still there to choose.
+    assert.deepEqual(
+      (await page.getByLabel('Signing identity').locator('option').allTextContents()).length,
+      2,
+    );
+    assert.equal(await activeDid(page), carol);
+    problems.assertNone();
+    await context.close();
+  });
+
+  test("the operator's key in the browser freezes a demo work; everyone sees the record, only regulators the forms", async () => {
+    const operatorKey = await writeText(
+      web.dir,
+      'operator-export.key.json',
+      await createKeyFile({ seed: web.node.operatorKey.seed, name: 'Operator' }),
+    );
+    const [work] = (await client.assets({ limit: 1 })).items.filter((a) => !a.frozen);
+    const demo = (await client.assets({ limit: 100 })).items.find(
+      (a) => a.metadata.creators.every((c) => c.name !== 'Test Creator') && !a.frozen,
+    );
+    const target = demo ?? work!;
+
+    const { context, page, problems } = await web.newPage();
+    await page.goto('/regulator');
+    await page.getByRole('heading', { name: 'Supervision', level: 1 }).waitFor();
+    await importKey(page, operatorKey);
+    await page.getByText('You are the operator').waitFor();
+    await page.getByLabel('Asset id').first().fill(target.id);
+    await page.getByLabel('Grounds: category').first().selectOption('investigation');
+    await page
+      .getByLabel('Grounds: text for the record')
+      .first()
+      .fill('Ownership under investigation (test).');
+    await page.getByRole('button', { name: 'Sign freeze' }).click();
+    await page.getByText(/Frozen\. On the record at log entry \d+\./).waitFor();
+    const freezes = page.getByTestId('freezes');
+    await freezes.getByText('Ownership under investigation (test).').waitFor();
+    assert.ok((await client.asset(target.id))?.frozen, 'the work is frozen on the node');
+    await web.screenshot(page, 'regulator-operator-desktop');
+
+    // Someone without the role: the record, no forms.
+    const other = await web.newPage({ viewport: { width: 390, height: 844 }, locale: 'zh-CN' });
+    await other.page.goto('/regulator');
+    await other.page.getByRole('heading', { name: '监管记录' }).waitFor();
+    await other.page.getByTestId('freezes').getByText('Ownership under investigation (test).').waitFor();
+    await other.page.getByTestId('not-regulator').waitFor();
+    assert.equal(await other.page.getByRole('button', { name: '签名冻结' }).count(), 0);
+    assert.equal(await other.page.getByRole('button', { name: '解除冻结' }).count(), 0);
+    await web.screenshot(other.page, 'regulator-public-phone-zh');
+
+    // The operator lifts it again, on the record.
+    await freezes.getByRole('button', { name: 'Unfreeze' }).first().click();
+    await page.getByText(/Unfrozen\. On the record at log entry \d+\./).waitFor();
+    await freezes
+      .getByText(/^lifted /)
+      .first()
+      .waitFor();
+    assert.equal((await client.asset(target.id))?.frozen, undefined);
+    problems.assertNone();
+    other.problems.assertNone();
+    await context.close();
+    await other.context.close();
+  });
+});
