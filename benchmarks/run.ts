@@ -1,13 +1,15 @@
-// npm run bench [-- --only append,http,registration,circulation,peers,proofs,memory,grid,places --sizes 1000000,10000000 --backends sqlite,postgres --seconds 10]
+// npm run bench [-- --only append,http,registration,circulation,peers,proofs,memory,grid,places,halls --sizes 1000000,10000000 --backends sqlite,postgres --seconds 10]
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { startPostgres } from '../packages/node/test/support/postgres-server.js';
+import { auditBench } from './audit/audit.js';
 import { conflictBurst } from './circulation/conflicts.js';
 import { transferHttp } from './circulation/http.js';
 import { gridCodec } from './grid/codec.js';
 import { placesBench } from './grid/places.js';
+import { hallsBench } from './halls/halls.js';
 import { appendThroughput } from './ledger/append-throughput.js';
 import { benchDataDir, buildLog } from './ledger/build-log.js';
 import { httpAppend } from './ledger/http-append.js';
@@ -16,7 +18,9 @@ import { proofTimes } from './ledger/proofs.js';
 import { runEvmPeers } from './peers/evm-peers.js';
 import { registrationHttp } from './registration/http.js';
 import { registrationInProcess } from './registration/in-process.js';
+import { reportsBench } from './reports/reports.js';
 import { fmt, machine } from './support.js';
+import { webBench } from './web/first-render.js';
 
 const { values } = parseArgs({
   options: {
@@ -46,7 +50,9 @@ const record = (task: string, result: unknown) => {
 log(`machine: ${machine()}`);
 const pg =
   backends.includes('postgres') &&
-  ['append', 'http', 'registration', 'circulation', 'proofs', 'memory', 'places'].some((t) => only.has(t))
+  ['append', 'http', 'registration', 'circulation', 'proofs', 'memory', 'places', 'reports'].some((t) =>
+    only.has(t),
+  )
     ? await startPostgres()
     : undefined;
 // The PostgreSQL data lives in a throwaway cluster: large logs are rebuilt on every run.
@@ -194,6 +200,16 @@ try {
           );
       }
     }
+    // Supervision reports and alerts at a million entries (benchmarks/reports/reports.ts).
+    if (only.has('reports'))
+      record(
+        'reports',
+        await reportsBench({
+          backend,
+          ...(await databaseFor(backend).then((u) => (u ? { databaseUrl: u } : {}))),
+          log,
+        }),
+      );
     if (only.has('places')) {
       // Spatial queries of the place index at a million registered places (GET /v1/assets?cell=|bbox=|
       // near=&radius=[&at=] as searchPlaces runs them): latency per kind of query, and the index's size.
@@ -215,10 +231,25 @@ try {
     // live in benchmarks/peers/evm and are installed on first use.
     record('peers', await runEvmPeers());
   }
+  if (only.has('audit')) {
+    // cinnabar audit against a `cinnabar serve` process over loopback, beside Ed25519 verifications per
+    // second (one thread, every core) and replay alone, on the same transactions.
+    record('audit', await auditBench({ identities: 200, perIdentity: 75, log }));
+  }
   if (only.has('grid')) {
     // The Beidou grid codec (packages/core/src/grid) beside h3-js at the nearest H3 resolutions:
     // encodes and decodes per second on the same seeded random points, on the main thread.
     record('grid', await gridCodec({ log }));
+  }
+  if (only.has('halls')) {
+    // A hall in headless Chromium with software WebGL (SwiftShader): navigation to the first frame
+    // with every work loaded, and frames per second while walking; the demo museum and 100 works.
+    record('halls', await hallsBench({ log }));
+  }
+  if (only.has('web')) {
+    // The web app in headless Chromium: first contentful paint and "rendered" of the home and a GLB
+    // asset page (median of cold loads), and every chunk's size raw, gzip and brotli.
+    record('web', await webBench({ log }));
   }
 } finally {
   await pg?.stop();

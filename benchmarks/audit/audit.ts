@@ -1,0 +1,166 @@
+// The auditor (cinnabar audit): a log of realistic entries (identities, asset registrations with about
+// 1 KB of metadata, transfers) built through a `cinnabar serve` process, then audited from it over
+// loopback. Beside it, on the same transactions: Ed25519 verifications per second on one thread and
+// on every core (the node's VerifyPool), and replay alone (hashing, decoding and the rules, entries
+// in memory, signatures not checked): the auditor's ceiling is about the smaller of the two.
+
+import { mkdtemp, rm } from 'node:fs/promises';
+import { availableParallelism, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import {
+  decodeEntryBundle,
+  decodeTransactionEntry,
+  encodeEntryBundle,
+  entryBundlePath,
+  TILE_WIDTH,
+  transactionId,
+  transactionSignature,
+  verifyEd25519,
+} from '@cinnabar/core';
+import { loadDataDir, type SignatureCheck, useNodeCrypto, VerifyPool } from '@cinnabar/node';
+import { LogReplay } from '../../packages/cli/src/audit/replay.js';
+import { auditNode } from '../../packages/cli/src/audit/run-audit.js';
+import { NodeProcess } from '../../packages/cli/test/support/node-process.js';
+import { postTransaction } from '../http-queues.js';
+import {
+  benchIdentities,
+  identityEntries,
+  registrationEntries,
+  writeBlobs,
+} from '../registration/fixtures.js';
+import { nowMs } from '../support.js';
+
+export interface AuditBenchOptions {
+  /** Identities, each registering `perIdentity` works and then transferring each to the next identity. */
+  identities: number;
+  perIdentity: number;
+  log: (line: string) => void;
+}
+
+export interface AuditBenchResult {
+  entries: number;
+  cores: number;
+  /** Ed25519 verifications per second of the log's transactions. */
+  verifyPerSecond: { oneThread: number; pool: number; poolThreads: number };
+  /** Entries hashed, decoded and run through the rules per second, in memory, signatures not checked. */
+  replayOnlyPerSecond: number;
+  /** cinnabar audit from entry 0 against the node over loopback: entries verified and replayed per second. */
+  auditPerSecond: { pool: number; oneThread: number };
+  /** Seconds of the comparison with the node's API after the replay, and its requests. */
+  compare: { seconds: number; requests: number; divergences: number };
+  /** A second run with nothing new: consistency proof, saved state read back, comparison. */
+  resumeSeconds: number;
+}
+
+export async function auditBench(options: AuditBenchOptions): Promise<AuditBenchResult> {
+  useNodeCrypto();
+  const dataDir = await mkdtemp(join(tmpdir(), 'cinnabar-bench-audit-'));
+  const stateDir = await mkdtemp(join(tmpdir(), 'cinnabar-bench-audit-state-'));
+  const node = await NodeProcess.start({ dataDir, port: 0 });
+  try {
+    const label = `cinnabar-bench-audit-${process.pid}-${Date.now()}`;
+    const people = benchIdentities(label, options.identities);
+    const time = new Date(Date.now() + 2 * 60_000).toISOString();
+    const built = nowMs();
+    await Promise.all(identityEntries(people).map((e) => postTransaction(node.url, e)));
+    const { queues, blobs } = registrationEntries(people, options.perIdentity, label, time);
+    await writeBlobs(join(dataDir, 'blobs'), blobs, false);
+    // Each identity registers its works, then gives each to the next identity.
+    const work = queues.map((queue, i) => [
+      ...queue.map((r) => r.entry),
+      ...queue.map((r) =>
+        people[i]!.sign(
+          'asset.transfer',
+          { asset: transactionId(r.entry), to: people[(i + 1) % people.length]!.did },
+          time,
+        ),
+      ),
+    ]);
+    await Promise.all(
+      work.map(async (queue) => {
+        for (const entry of queue) await postTransaction(node.url, entry);
+      }),
+    );
+    const { vkey } = await loadDataDir(dataDir);
+    const checkpoint = await (await fetch(`${node.url}log/checkpoint`)).text();
+    const size = Number(checkpoint.split('\n')[1]);
+    options.log(`built a log of ${size} entries in ${((nowMs() - built) / 1000).toFixed(1)} s`);
+
+    // The log's entries, from the node's entry bundles.
+    const entries: Uint8Array[] = [];
+    for (let b = 0; b * TILE_WIDTH < size; b++) {
+      const width = Math.min(TILE_WIDTH, size - b * TILE_WIDTH);
+      const bytes = new Uint8Array(
+        await (await fetch(`${node.url}log/${entryBundlePath(b, width)}`)).arrayBuffer(),
+      );
+      entries.push(...decodeEntryBundle(bytes, width));
+    }
+    const checks: SignatureCheck[] = entries.map((entry) => {
+      const { tx, signingInput } = decodeTransactionEntry(entry);
+      return transactionSignature(tx, signingInput)!;
+    });
+
+    // Signature checks: one thread, then the pool on every core.
+    let t = nowMs();
+    for (const c of checks)
+      if (!verifyEd25519(c.signature, c.message, c.publicKey)) throw new Error('bad signature');
+    const oneThread = checks.length / ((nowMs() - t) / 1000);
+    const poolThreads = availableParallelism();
+    const pool = new VerifyPool(poolThreads);
+    await Promise.all(checks.slice(0, 256).map((c) => pool.verify(c))); // start the workers
+    t = nowMs();
+    const verdicts = await Promise.all(checks.map((c) => pool.verify(c)));
+    const pooled = checks.length / ((nowMs() - t) / 1000);
+    await pool.close();
+    if (!verdicts.every(Boolean)) throw new Error('bad signature in the pool');
+    options.log(
+      `verify: ${Math.round(oneThread)}/s on one thread, ${Math.round(pooled)}/s on ${poolThreads} threads`,
+    );
+
+    // Replay alone, from memory, signatures taken as valid.
+    const bundles: Uint8Array[] = [];
+    for (let b = 0; b * TILE_WIDTH < size; b++)
+      bundles.push(encodeEntryBundle(entries.slice(b * TILE_WIDTH, (b + 1) * TILE_WIDTH)));
+    const replay = new LogReplay();
+    t = nowMs();
+    await replay.extend(
+      async (index, width) => decodeEntryBundle(bundles[index]!, width),
+      size,
+      () => true,
+    );
+    const replayOnly = size / ((nowMs() - t) / 1000);
+    if (replay.rejectedCount > 0) throw new Error(`replay rejected ${replay.rejectedCount} entries`);
+    options.log(`replay only: ${Math.round(replayOnly)}/s`);
+
+    // The auditor, over loopback: on one thread, then with the pool (the default), then resumed.
+    const run = (threads: number, restart: boolean, compare: boolean) =>
+      auditNode({ url: node.url, vkey, stateDir, threads, compare, restart });
+    const single = await run(0, true, false);
+    const full = await run(poolThreads, true, true);
+    if (!full.ok) throw new Error(`the audit found ${full.divergenceCount} divergences`);
+    t = nowMs();
+    const resumed = await run(poolThreads, false, true);
+    const resumeSeconds = (nowMs() - t) / 1000;
+    if (resumed.entries.replayed !== 0) throw new Error('the resumed audit replayed entries again');
+    options.log(
+      `audit: ${Math.round(full.entriesPerSecond)}/s with ${poolThreads} threads, ${Math.round(single.entriesPerSecond)}/s on one; compare ${full.seconds.compare.toFixed(1)} s`,
+    );
+    return {
+      entries: size,
+      cores: availableParallelism(),
+      verifyPerSecond: { oneThread, pool: pooled, poolThreads },
+      replayOnlyPerSecond: replayOnly,
+      auditPerSecond: { pool: full.entriesPerSecond, oneThread: single.entriesPerSecond },
+      compare: {
+        seconds: full.seconds.compare,
+        requests: full.compared?.requests ?? 0,
+        divergences: full.divergenceCount,
+      },
+      resumeSeconds,
+    };
+  } finally {
+    await node.stop();
+    await rm(dataDir, { recursive: true, force: true });
+    await rm(stateDir, { recursive: true, force: true });
+  }
+}
