@@ -114,6 +114,43 @@ describe('wallet and regulator console', () => {
     await b.context.close();
   });
 
+  test('the holder lists a work for sale, cancels the listing, and grants a licence, all signed in the browser', async () => {
+    const { context, page, problems } = await web.newPage();
+    await page.goto('/register');
+    await createAndRegisterIdentity(page, 'Carol Browser');
+    const asset = await registerWork(page, makePng(40, 30), 'Listed and licensed');
+    const licensee = (await client.ledger()).operator;
+    await page.getByRole('link', { name: 'Wallet' }).click();
+    const holding = page.locator(`li.holding[data-asset="${asset}"]`);
+    await holding.waitFor();
+
+    await holding.getByText('List for sale', { exact: true }).click();
+    await holding.getByLabel('Price (CNY)').fill('88.80');
+    await holding.getByRole('button', { name: 'Sign listing' }).click();
+    await page.getByText(/Listed \(log entry \d+\)/).waitFor();
+    const listed = await client.asset(asset);
+    assert.equal(listed?.listing?.price, '88.80');
+    await holding.getByRole('button', { name: 'Cancel listing' }).click();
+    await page.getByText(/Listing cancelled \(log entry \d+\)/).waitFor();
+    assert.equal((await client.asset(asset))?.listing, undefined);
+
+    await holding.getByText('Grant a licence', { exact: true }).click();
+    await holding.getByLabel("Licensee's DID").fill(licensee);
+    await holding.getByLabel('display', { exact: true }).check();
+    await holding
+      .getByLabel('Legal text of the licence')
+      .fill("Display in the operator's halls until the end of 2027.");
+    await holding.getByRole('button', { name: 'Sign licence' }).click();
+    await page.getByText(/Licence granted \(log entry \d+\)/).waitFor();
+    const { licences } = (await client.assetLicences(asset))!;
+    assert.equal(licences.length, 1);
+    assert.equal(licences[0]?.licensee, licensee);
+    assert.deepEqual(licences[0]?.terms.uses, ['display']);
+    await web.screenshot(page, 'wallet-listed-licensed');
+    problems.assertNone();
+    await context.close();
+  });
+
   test('a key exported from the browser signs with the CLI; a CLI key imports in the browser', async () => {
     const { context, page, problems } = await web.newPage();
     await page.goto('/register');
@@ -234,6 +271,19 @@ describe('wallet and regulator console', () => {
       .first()
       .waitFor();
     assert.equal((await client.asset(target.id))?.frozen, undefined);
+
+    // A takedown: the node stops serving the bytes (451), the record shows it; then restored.
+    await page.getByLabel('Asset id').nth(1).fill(target.id);
+    await page.getByLabel('Grounds: category').nth(1).selectOption('illegal-content');
+    await page.getByLabel('Grounds: text for the record').nth(1).fill('Content under review (test).');
+    await page.getByRole('button', { name: 'Sign takedown' }).click();
+    await page.getByText(/Taken down\. On the record at log entry \d+\./).waitFor();
+    const takedowns = page.getByTestId('takedowns');
+    await takedowns.getByText('Content under review (test).').waitFor();
+    assert.equal((await fetch(new URL(`v1/blobs/${target.cid}`, web.node.url))).status, 451);
+    await takedowns.getByRole('button', { name: 'Restore' }).first().click();
+    await page.getByText(/Restored\. On the record at log entry \d+\./).waitFor();
+    assert.equal((await client.asset(target.id))?.takenDown, undefined);
     problems.assertNone();
     other.problems.assertNone();
     await context.close();
