@@ -120,6 +120,36 @@ export function requestBodyDeadline(ms: number): onRequestHookHandler {
 }
 
 const IMMUTABLE = 'public, max-age=31536000, immutable';
+/** Most bytes of labelled files kept to serve again (least recently used go first). */
+const LABELLED_CACHE_BYTES = 64 * 1024 * 1024;
+
+/** Labelled files by ETag, least recently used dropped first, within a byte budget. */
+class LabelledCache {
+  private readonly entries = new Map<string, { header: 'written'; bytes: Uint8Array; etag: string }>();
+  private bytes = 0;
+  constructor(private readonly maxBytes: number) {}
+
+  get(etag: string) {
+    const hit = this.entries.get(etag);
+    if (hit) {
+      this.entries.delete(etag);
+      this.entries.set(etag, hit);
+    }
+    return hit;
+  }
+
+  set(etag: string, value: { header: 'written'; bytes: Uint8Array; etag: string }): void {
+    if (value.bytes.byteLength > this.maxBytes / 4 || this.entries.has(etag)) return;
+    this.entries.set(etag, value);
+    this.bytes += value.bytes.byteLength;
+    for (const [key, old] of this.entries) {
+      if (this.bytes <= this.maxBytes) break;
+      this.entries.delete(key);
+      this.bytes -= old.bytes.byteLength;
+    }
+  }
+}
+
 // A blob with an AI label written in: the label may be revised, so caches revalidate (ETag).
 const LABELLED_CACHE = 'public, no-cache';
 const OCTET_STREAM = 'application/octet-stream';
@@ -326,6 +356,8 @@ export async function blobRoutes(app: FastifyInstance, options: BlobRoutesOption
     return reply.send(stream);
   };
 
+  const labelledCache = new LabelledCache(LABELLED_CACHE_BYTES);
+
   /**
    * The bytes to serve for a blob whose asset declares an AI label: the file with the label written
    * (a representation of its own: its own ETag, revalidated, since a revised label changes it), or,
@@ -342,13 +374,19 @@ export async function blobRoutes(app: FastifyInstance, options: BlobRoutesOption
     const label = await options.aiLabelOf?.(cid);
     if (!label) return undefined;
     if (mediaType === undefined || !canWriteAiLabel(mediaType)) return { header: 'not-written' };
+    const tag = createHash('sha256').update(JSON.stringify(label)).digest('hex').slice(0, 16);
+    const etag = `"${cid}.aigc-${tag}"`;
+    // Range requests, HEADs and revalidations of one download ask again: label the file once.
+    const cached = labelledCache.get(etag);
+    if (cached) return cached;
     const labelled = await inspectionSlot(async () => {
       const stored = await blobs.read(cid);
       return stored && labelForDownload(stored, mediaType, label);
     });
     if (!labelled?.written) return { header: 'not-written' };
-    const tag = createHash('sha256').update(JSON.stringify(label)).digest('hex').slice(0, 16);
-    return { header: 'written', bytes: labelled.bytes, etag: `"${cid}.aigc-${tag}"` };
+    const result = { header: 'written' as const, bytes: labelled.bytes, etag };
+    labelledCache.set(etag, result);
+    return result;
   };
 
   // HEAD is its own route: the one Fastify derives from GET would read the whole file to drop it.
