@@ -131,6 +131,7 @@ export function buildApp(options: AppOptions): FastifyInstance {
     app.register(reportRoutes, {
       ledger: options.ledger.reads,
       entries: (start, n) => options.reader.entries(start, n),
+      logSize: async () => (await options.reader.checkpoint()).size,
     });
     app.register(certificateRoutes, {
       ledger: options.ledger.reads,

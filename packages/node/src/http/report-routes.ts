@@ -34,7 +34,15 @@ export interface ReportRoutesOptions {
   ledger: LedgerReads;
   /** The log's entries (for the evidence's transaction ids). */
   entries: (start: number, count: number) => Promise<Uint8Array[]>;
+  /**
+   * The size of the log's latest checkpoint. Given, alerts are computed once per size (and rule and
+   * limit): they read the whole history, seconds at a million entries (BENCHMARKS.md).
+   */
+  logSize?: () => Promise<number>;
 }
+
+/** Alert reports kept, by log size, rule and limit. */
+const ALERTS_CACHED = 8;
 
 export const CSV_MEDIA_TYPE = 'text/csv; charset=utf-8; header=present';
 
@@ -183,12 +191,26 @@ export async function reportRoutes(app: FastifyInstance, options: ReportRoutesOp
     return send(reply, query.format, 'holders', report, () => holdersCsv(report));
   });
 
+  const alertsCache = new Map<string, ReturnType<typeof listAlerts>>();
   app.get('/v1/supervision/alerts', async (request, reply) => {
     const query = checkedQuery(AlertsQuery, request.query);
-    const report = await listAlerts(supervision(ledger), entries, {
+    const alertOptions = {
       ...(query.rule === undefined ? {} : { rule: query.rule as DetectionRule }),
       limit: limitOf(query.limit, ALERTS_DEFAULTS.limit),
-    });
+    };
+    const compute = () => listAlerts(supervision(ledger), entries, alertOptions);
+    let pending: ReturnType<typeof listAlerts>;
+    if (options.logSize) {
+      const key = `${await options.logSize()} ${alertOptions.rule ?? '*'} ${alertOptions.limit}`;
+      pending = alertsCache.get(key) ?? compute();
+      if (!alertsCache.has(key)) {
+        alertsCache.set(key, pending);
+        // A failed computation is not kept; the oldest entry goes once there are too many.
+        pending.catch(() => alertsCache.delete(key));
+        if (alertsCache.size > ALERTS_CACHED) alertsCache.delete(alertsCache.keys().next().value!);
+      }
+    } else pending = compute();
+    const report = await pending;
     return send(reply, query.format, 'alerts', report, () => alertsCsv(report));
   });
 }
