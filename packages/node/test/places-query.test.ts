@@ -2,15 +2,12 @@
 // revision valid on a day (a rebuilt building's twin shows the version of the time); the index
 // survives a restart and is rebuilt for a store that predates it. On SQLite and PostgreSQL.
 import assert from 'node:assert/strict';
-import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { encodeGrid, type Place, utf8Encode } from '@cinnabar/core';
-import Database from 'better-sqlite3';
-import pg from 'pg';
 import { type RunningNode, startNode } from '../src/index.js';
-import { SQLITE_FILE } from '../src/storage/open-storage.js';
 import { BACKENDS, type BackendFixture, createBackend } from './support/backends.js';
 import { LedgerClient, TestActor } from './support/ledger-fixture.js';
+import { tamper } from './support/tamper.js';
 
 const TIANANMEN = { lat: 39.9087, lng: 116.3975 };
 const HALL = { lat: 39.9042, lng: 116.3907 }; // about 750 m to the south-west
@@ -26,21 +23,12 @@ interface Page {
 }
 
 /** Forget the place index, as a store from before it would be. */
-async function dropPlaceIndex(fixture: BackendFixture): Promise<void> {
-  if (fixture.name === 'sqlite') {
-    const db = new Database(join(fixture.dataDir, SQLITE_FILE));
+function dropPlaceIndex(fixture: BackendFixture): Promise<void> {
+  return tamper(fixture, (db) =>
     db.exec(
-      "DELETE FROM asset_places; DELETE FROM asset_versions; DELETE FROM meta WHERE key = 'places_indexed'",
-    );
-    db.close();
-    return;
-  }
-  const client = new pg.Client({ connectionString: fixture.databaseUrl });
-  await client.connect();
-  await client.query(
-    "DELETE FROM cinnabar_asset_places; DELETE FROM cinnabar_asset_versions; DELETE FROM cinnabar_meta WHERE key = 'places_indexed'",
+      "DELETE FROM {asset_places}; DELETE FROM {asset_versions}; DELETE FROM {meta} WHERE key = 'places_indexed'",
+    ),
   );
-  await client.end();
 }
 
 for (const backend of BACKENDS) {

@@ -5,38 +5,26 @@
 // parameters get 400s; a store from before the activity table (schema version 4) is filled in
 // when the node starts on it, with the same figures.
 import assert from 'node:assert/strict';
-import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { utf8Encode } from '@cinnabar/core';
 import { Value } from '@sinclair/typebox/value';
-import Database from 'better-sqlite3';
-import pg from 'pg';
 import { API_SCHEMAS } from '../src/http/api-schemas.js';
 import { startNode } from '../src/index.js';
-import { SQLITE_FILE } from '../src/storage/open-storage.js';
 import { csvField, toCsv } from '../src/supervision/csv.js';
 import { periodOf } from '../src/supervision/reports.js';
 import { BACKENDS, type BackendFixture, createBackend } from './support/backends.js';
 import { LedgerClient, picturePng, TestActor } from './support/ledger-fixture.js';
+import { tamper } from './support/tamper.js';
 
 const YEAR_MS = 366 * 86_400_000;
 
 /** Forget the activity table, as a store from schema version 4 would be. */
-async function dropActivity(fixture: BackendFixture): Promise<void> {
-  if (fixture.name === 'sqlite') {
-    const db = new Database(join(fixture.dataDir, SQLITE_FILE));
+function dropActivity(fixture: BackendFixture): Promise<void> {
+  return tamper(fixture, (db) =>
     db.exec(
-      "DROP TABLE activity; DROP TABLE policy_changes; DELETE FROM meta WHERE key = 'activity_indexed'; UPDATE meta SET value = '4' WHERE key = 'schema_version'",
-    );
-    db.close();
-    return;
-  }
-  const client = new pg.Client({ connectionString: fixture.databaseUrl });
-  await client.connect();
-  await client.query(
-    "DROP TABLE cinnabar_activity; DROP TABLE cinnabar_policy_changes; DELETE FROM cinnabar_meta WHERE key = 'activity_indexed'; UPDATE cinnabar_meta SET value = '4' WHERE key = 'schema_version'",
+      "DROP TABLE {activity}; DROP TABLE {policy_changes}; DELETE FROM {meta} WHERE key = 'activity_indexed'; UPDATE {meta} SET value = '4' WHERE key = 'schema_version'",
+    ),
   );
-  await client.end();
 }
 
 const terms = {

@@ -3,44 +3,26 @@
 // the column is added, the licences before it are indexed by licensee and grantor, and the state
 // is unchanged; the activity table of version 5 is filled in too. On SQLite and PostgreSQL.
 import assert from 'node:assert/strict';
-import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { MemoryLedger, utf8Encode } from '@cinnabar/core';
-import Database from 'better-sqlite3';
-import pg from 'pg';
 import { loadDataDir, type RunningNode, startNode } from '../src/index.js';
-import { SQLITE_FILE } from '../src/storage/open-storage.js';
 import { BACKENDS, type BackendFixture, createBackend } from './support/backends.js';
 import { LedgerClient, storedStateDigest, TestActor } from './support/ledger-fixture.js';
+import { tamper } from './support/tamper.js';
 
 /** Turn a version 3 store back into what version 2 wrote. */
-async function downgradeToVersion2(fixture: BackendFixture): Promise<void> {
-  if (fixture.name === 'sqlite') {
-    const db = new Database(join(fixture.dataDir, SQLITE_FILE));
+function downgradeToVersion2(fixture: BackendFixture): Promise<void> {
+  return tamper(fixture, (db) =>
     db.exec(`
-      DROP INDEX ledger_state_party;
-      ALTER TABLE ledger_state DROP COLUMN party;
-      UPDATE ledger_state SET owner = NULL WHERE kind = 'licence';
-      UPDATE meta SET value = '2' WHERE key = 'schema_version';
-      DROP TABLE activity;
-      DROP TABLE policy_changes;
-      DELETE FROM meta WHERE key = 'activity_indexed';
-    `);
-    db.close();
-    return;
-  }
-  const client = new pg.Client({ connectionString: fixture.databaseUrl });
-  await client.connect();
-  await client.query(`
-    DROP INDEX cinnabar_state_party;
-    ALTER TABLE cinnabar_state DROP COLUMN party;
-    UPDATE cinnabar_state SET owner = NULL WHERE kind = 'licence';
-    UPDATE cinnabar_meta SET value = '2' WHERE key = 'schema_version';
-    DROP TABLE cinnabar_activity;
-    DROP TABLE cinnabar_policy_changes;
-    DELETE FROM cinnabar_meta WHERE key = 'activity_indexed';
-  `);
-  await client.end();
+      DROP INDEX {state_party};
+      ALTER TABLE {state} DROP COLUMN party;
+      UPDATE {state} SET owner = NULL WHERE kind = 'licence';
+      UPDATE {meta} SET value = '2' WHERE key = 'schema_version';
+      DROP TABLE {activity};
+      DROP TABLE {policy_changes};
+      DELETE FROM {meta} WHERE key = 'activity_indexed';
+    `),
+  );
 }
 
 async function replayDigest(node: RunningNode): Promise<string> {

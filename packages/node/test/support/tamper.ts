@@ -1,28 +1,42 @@
+import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import pg from 'pg';
+import { SQLITE_FILE } from '../../src/storage/open-storage.js';
 import type { BackendFixture } from './backends.js';
 
-/** Direct SQL on a stopped node's storage, to damage it the way a disk or an operator might. */
+/**
+ * Direct SQL on a stopped node's storage, to damage it the way a disk or an operator might, or to
+ * turn it back into what an older version wrote. `sql` names tables and indexes in braces, by their
+ * SQLite names without the ledger_ of ledger_state ({entries}, {meta}, {state}, {state_party},
+ * {activity}...): PostgreSQL's carry the cinnabar_ prefix.
+ */
 export interface Tamper {
-  /** `sql` uses {entries}, {tiles}, {checkpoints} for table names and ? for parameters. */
+  /** One statement, with ? for parameters. */
   run(sql: string, ...params: unknown[]): Promise<void>;
   get<T>(sql: string, ...params: unknown[]): Promise<T | undefined>;
+  /** Several statements, without parameters. */
+  exec(sql: string): Promise<void>;
 }
 
-function tableNames(sql: string, prefix: string): string {
-  return sql.replace(/\{(entries|tiles|checkpoints)\}/g, (_, name: string) => `${prefix}${name}`);
+function tableNames(sql: string, backend: 'sqlite' | 'postgres'): string {
+  return sql.replace(/\{([a-z_]+)\}/g, (_, name: string) =>
+    backend === 'postgres' ? `cinnabar_${name}` : name.startsWith('state') ? `ledger_${name}` : name,
+  );
 }
 
 export async function tamper(fixture: BackendFixture, damage: (db: Tamper) => Promise<void>): Promise<void> {
   if (fixture.databaseUrl === undefined) {
-    const db = new Database(`${fixture.dataDir}/cinnabar.db`);
+    const db = new Database(join(fixture.dataDir, SQLITE_FILE));
     try {
       await damage({
         run: async (sql, ...params) => {
-          db.prepare(tableNames(sql, '')).run(...params);
+          db.prepare(tableNames(sql, 'sqlite')).run(...params);
         },
         get: async <T>(sql: string, ...params: unknown[]) =>
-          db.prepare(tableNames(sql, '')).get(...params) as T | undefined,
+          db.prepare(tableNames(sql, 'sqlite')).get(...params) as T | undefined,
+        exec: async (sql) => {
+          db.exec(tableNames(sql, 'sqlite'));
+        },
       });
     } finally {
       db.close();
@@ -33,7 +47,7 @@ export async function tamper(fixture: BackendFixture, damage: (db: Tamper) => Pr
   await client.connect();
   const numbered = (sql: string) => {
     let n = 0;
-    return tableNames(sql, 'cinnabar_').replace(/\?/g, () => `$${++n}`);
+    return tableNames(sql, 'postgres').replace(/\?/g, () => `$${++n}`);
   };
   try {
     await damage({
@@ -42,6 +56,9 @@ export async function tamper(fixture: BackendFixture, damage: (db: Tamper) => Pr
       },
       get: async <T>(sql: string, ...params: unknown[]) =>
         (await client.query(numbered(sql), params)).rows[0] as T | undefined,
+      exec: async (sql) => {
+        await client.query(tableNames(sql, 'postgres'));
+      },
     });
   } finally {
     await client.end();
