@@ -98,10 +98,14 @@ export function sessionState(): SessionState {
 
 /** The identities in this browser and the active one; re-renders when they change. */
 export function useSession(): SessionState {
+  const rendered = sessionState();
   const [, setTick] = useState(0);
   useEffect(() => {
     const listener = () => setTick((n) => n + 1);
     listeners.add(listener);
+    // The first read of the keys may finish between this render and this effect: its publish
+    // found no listener, so render again now or the panel would wait for it forever.
+    if (state !== rendered) listener();
     return () => {
       listeners.delete(listener);
     };
