@@ -5,7 +5,7 @@
 // access log, which only the owner, the operator and regulators read, and which outlives a restart.
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { cidFromBytes, signReadAuthorization, utf8Encode } from '@cinnabar/core';
+import { type AccessLogPage, cidFromBytes, signReadAuthorization, utf8Encode } from '@cinnabar/core';
 import type { LightMyRequestResponse } from 'fastify';
 import { type RunningNode, startNode } from '../src/index.js';
 import { BACKENDS, createBackend } from './support/backends.js';
@@ -21,21 +21,6 @@ const TERMS = {
   royaltyBasisPoints: 0,
   legalTextHash: 'ab'.repeat(32),
 };
-
-interface AccessLogPage {
-  asset: string;
-  items: {
-    id: number;
-    time: string;
-    did: string;
-    cid: string;
-    target: string;
-    range: string | null;
-    outcome: 'allowed' | 'refused';
-    basis: string | null;
-  }[];
-  nextCursor: string | null;
-}
 
 function request(
   node: RunningNode,
