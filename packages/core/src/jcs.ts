@@ -501,12 +501,62 @@ export function parseJsonStrict(input: string | Uint8Array, limits?: Partial<Jso
 }
 
 /**
+ * `text` parsed, if it is certainly canonical JSON within `limits`; undefined where it may not be
+ * (then parseJsonStrict and canonicalize decide, and say why). The common case, a canonical entry,
+ * costs the platform's native JSON.parse and JSON.stringify and one walk, not the strict parser:
+ *   - JSON.stringify(JSON.parse(text)) === text rules out whitespace, non-canonical numbers and
+ *     string escapes, and duplicate names (the parse keeps one, the text has both);
+ *   - the walk checks what that leaves: names in UTF-16 code-unit order (the objects' own order is
+ *     the text's, as the texts are equal), nesting, member counts and string lengths;
+ *   - lone surrogates, which JSON.stringify writes as "\udxxx" escapes and JCS refuses, are left
+ *     to the strict path: so is any text with "\ud" in it.
+ * Where this returns a value, parseCanonicalJson returns the same one.
+ */
+export function parseIfCanonical(text: string, limits?: Partial<JsonLimits>): unknown {
+  const resolved = resolveLimits(limits);
+  if (text.length > resolved.maxBytes) return undefined;
+  if (text.length * 3 > resolved.maxBytes && utf8Length(text) > resolved.maxBytes) return undefined;
+  if (text.includes('\\ud')) return undefined;
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+    if (JSON.stringify(value) !== text) return undefined;
+  } catch {
+    return undefined; // not JSON, or nested too deep for the engine's stack: the strict path says which
+  }
+  return isCanonicalShape(value, resolved, 0) ? value : undefined;
+}
+
+function isCanonicalShape(value: unknown, limits: JsonLimits, depth: number): boolean {
+  if (typeof value === 'string') return value.length <= limits.maxStringLength;
+  if (typeof value !== 'object' || value === null) return true;
+  if (depth >= limits.maxDepth) return false;
+  if (Array.isArray(value)) {
+    for (const item of value) if (!isCanonicalShape(item, limits, depth + 1)) return false;
+    return true;
+  }
+  const names = Object.keys(value);
+  if (names.length > limits.maxKeys) return false;
+  const record = value as Record<string, unknown>;
+  let previous: string | undefined;
+  for (const name of names) {
+    if (name.length > limits.maxStringLength) return false;
+    if (previous !== undefined && !(previous < name)) return false;
+    previous = name;
+    if (!isCanonicalShape(record[name], limits, depth + 1)) return false;
+  }
+  return true;
+}
+
+/**
  * Parses `text` strictly and requires it to be in RFC 8785 canonical form already: what a signed
  * JSON object must look like on the wire when its bytes are what was signed. Throws malformed_json
  * for text that does not parse and non_canonical_json, with the first differing offset, for text
  * that parses but is not canonical.
  */
 export function parseCanonicalJson(text: string, limits?: Partial<JsonLimits>): unknown {
+  const fast = parseIfCanonical(text, limits);
+  if (fast !== undefined) return fast;
   const value = parseJsonStrict(text, limits);
   const canonical = canonicalize(value);
   if (canonical !== text) {

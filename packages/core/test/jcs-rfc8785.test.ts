@@ -9,8 +9,10 @@ import {
   canonicalize,
   DEFAULT_JSON_LIMITS,
   isCanonical,
+  type JsonLimits,
   MAX_JSON_DEPTH,
   parseCanonicalJson,
+  parseIfCanonical,
   parseJsonStrict,
 } from '../src/jcs.js';
 import { throwsCode as rejects } from './support/cinnabar-error.js';
@@ -400,6 +402,150 @@ describe('isCanonical and parseCanonicalJson', () => {
     );
     rejects(() => parseCanonicalJson('{"a":1'), 'malformed_json');
     assert.deepEqual(parseCanonicalJson('{"a":[1,"x"]}'), { a: [1, 'x'] });
+  });
+});
+
+/** The strict path alone: the strict parser, then the canonical form compared with the text. */
+function strictCanonical(text: string, limits?: Partial<JsonLimits>): { value: unknown } | undefined {
+  try {
+    const value = parseJsonStrict(text, limits);
+    return canonicalize(value) === text ? { value } : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** parseIfCanonical may decline what is canonical, but what it accepts the strict path accepts, equal. */
+function assertFastAgreesWithStrict(text: string, limits?: Partial<JsonLimits>): unknown {
+  const fast = parseIfCanonical(text, limits);
+  if (fast === undefined) return undefined;
+  const strict = strictCanonical(text, limits);
+  assert.ok(strict, `the fast path accepted ${JSON.stringify(text)}, the strict path refuses it`);
+  assert.deepEqual(fast, strict.value);
+  return fast;
+}
+
+describe('parseIfCanonical: the native fast path gives the strict verdict or declines', () => {
+  const cases: [text: string, fast: 'accepts' | 'declines', limits?: Partial<JsonLimits>][] = [
+    ['{"a":1,"b":[true,false,null]}', 'accepts'],
+    ['{"b":1,"a":2}', 'declines'],
+    ['{"a":1, "b":2}', 'declines'],
+    ['{"a":1,"a":1}', 'declines'],
+    ['{"a":{"x":1,"x":2}}', 'declines'],
+    ['1.0', 'declines'],
+    ['1e21', 'declines'],
+    ['1e+21', 'accepts'],
+    ['-0', 'declines'],
+    ['1e400', 'declines'],
+    ['"\\u0041"', 'declines'],
+    ['"\\u001f"', 'accepts'],
+    ['"\\/"', 'declines'],
+    ['"\\ud83d\\ude00"', 'declines'],
+    ['"😀"', 'accepts'],
+    // Lone surrogates: JSON.stringify writes them escaped, JCS refuses them; the strict path says so.
+    ['"\\ud800"', 'declines'],
+    ['"\\udfff"', 'declines'],
+    ['{"\\ud800":1}', 'declines'],
+    ['"\ud800"', 'declines'],
+    // A literal backslash before "ud" is canonical; declined all the same, the strict path accepts it.
+    ['"\\\\ud800"', 'declines'],
+    // Integer-like names: objects list them in numeric order, the text in code-unit order.
+    ['{"1":1,"10":2,"9":3}', 'declines'],
+    ['{"1":1,"2":2}', 'accepts'],
+    ['{"\\r":1,"1":2}', 'declines'],
+    ['{"__proto__":{"x":1},"a":2}', 'accepts'],
+    ['\ufeff{}', 'declines'],
+    ['{"a":1} ', 'declines'],
+    ['', 'declines'],
+    ['{"a":[[1]]}', 'accepts', { maxDepth: 3 }],
+    ['{"a":[[1]]}', 'declines', { maxDepth: 2 }],
+    ['{"a":1,"b":2}', 'accepts', { maxKeys: 2 }],
+    ['{"a":1,"b":2,"c":3}', 'declines', { maxKeys: 2 }],
+    ['["abcd"]', 'accepts', { maxStringLength: 4 }],
+    ['["abcde"]', 'declines', { maxStringLength: 4 }],
+    ['{"abcde":1}', 'declines', { maxStringLength: 4 }],
+    ['["é"]', 'accepts', { maxBytes: 6 }],
+    ['["é"]', 'declines', { maxBytes: 5 }],
+  ];
+  for (const [text, expected, limits] of cases) {
+    test(`${JSON.stringify(text)}${limits ? ` within ${JSON.stringify(limits)}` : ''}: ${expected}`, () => {
+      const fast = assertFastAgreesWithStrict(text, limits);
+      assert.equal(fast === undefined ? 'declines' : 'accepts', expected);
+    });
+  }
+
+  test('where it declines, parseCanonicalJson still gives the strict answer', () => {
+    assert.deepEqual(parseCanonicalJson('{"1":1,"10":2,"9":3}'), { 1: 1, 10: 2, 9: 3 });
+    assert.deepEqual(parseCanonicalJson('"\\\\ud800"'), '\\ud800');
+    rejects(() => parseCanonicalJson('"\\ud800"'), 'malformed_json', /lone surrogate/);
+    rejects(() => parseCanonicalJson('{"a":1,"a":1}'), 'malformed_json', /duplicate member name/);
+    rejects(() => parseCanonicalJson('{"a":[[1]]}', { maxDepth: 2 }), 'malformed_json', /maxDepth/);
+  });
+
+  test('nesting deeper than the engine can stringify is declined, not thrown', () => {
+    const deep = `${'['.repeat(200_000)}${']'.repeat(200_000)}`;
+    assert.equal(parseIfCanonical(deep, { maxBytes: 1_000_000, maxDepth: 1000 }), undefined);
+  });
+
+  const units = fc.constantFrom('a', 'B', '1', '9', '\r', '"', '\\', '\u001f', 'é', '😀', '\ud800', '\udc00');
+  const values = fc.oneof(fc.jsonValue({ stringUnit: 'binary' }), fc.jsonValue({ stringUnit: units }));
+  /** Canonical text of `x`, or undefined where JCS cannot write it (a lone surrogate). */
+  const canonicalOrNot = (x: unknown): string | undefined => {
+    try {
+      return canonicalize(x);
+    } catch {
+      return undefined;
+    }
+  };
+
+  test('canonical texts: accepted and equal to the strict parse, but for surrogate escapes and integer-like names', () => {
+    fc.assert(
+      fc.property(values, (x) => {
+        const canonical = canonicalOrNot(x);
+        if (canonical === undefined) return;
+        const fast = assertFastAgreesWithStrict(canonical);
+        if (!canonical.includes('\\ud') && !/"\d+":/.test(canonical))
+          assert.notEqual(fast, undefined, canonical);
+      }),
+      { numRuns: 500 },
+    );
+  });
+
+  test('mutated texts: whatever the fast path accepts, the strict path accepts with the same value', () => {
+    const edits = fc.constantFrom(
+      ' ',
+      '"',
+      ',',
+      ':',
+      '0',
+      '1',
+      '.',
+      'e',
+      '-',
+      '\\',
+      'u',
+      '{',
+      '}',
+      '[',
+      ']',
+      '\ud800',
+    );
+    fc.assert(
+      fc.property(values, fc.nat(), fc.nat(2), edits, (x, at, kind, edit) => {
+        const text = canonicalOrNot(x);
+        if (text === undefined) return;
+        const i = text.length === 0 ? 0 : at % text.length;
+        const mutated =
+          kind === 0
+            ? text.slice(0, i) + edit + text.slice(i)
+            : kind === 1
+              ? text.slice(0, i) + text.slice(i + 1)
+              : text.slice(0, i) + edit + text.slice(i + 1);
+        assertFastAgreesWithStrict(mutated);
+        assertFastAgreesWithStrict(mutated, { maxDepth: 2, maxKeys: 2, maxStringLength: 3 });
+      }),
+      { numRuns: 2000 },
+    );
   });
 });
 
