@@ -10,6 +10,7 @@ import {
   decodeTransaction,
   decodeTransactionEntry,
   encodeTransaction,
+  isUtcTime,
   type SignedTransaction,
   signTransaction,
   type Transaction,
@@ -185,6 +186,71 @@ describe('signed transactions', () => {
         assert.deepEqual(signingInput, transactionSigningInput(signed));
       }),
       { numRuns: 300 },
+    );
+  });
+});
+
+describe('isUtcTime', () => {
+  /** The rule as first written: a Date.UTC round trip of the fields. isUtcTime must agree with it on every input. */
+  function byDateRoundTrip(text: string): boolean {
+    const m = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})(\.\d{3})?Z$/.exec(text);
+    if (!m) return false;
+    const [, year, month, day, hour, minute, second] = m.map(Number);
+    const date = new Date(Date.UTC(year!, month! - 1, day!, hour!, minute!, second!));
+    return (
+      date.getUTCFullYear() === year &&
+      date.getUTCMonth() === month! - 1 &&
+      date.getUTCDate() === day &&
+      date.getUTCHours() === hour &&
+      date.getUTCMinutes() === minute &&
+      date.getUTCSeconds() === second
+    );
+  }
+
+  test('edges: leap days, month ends, hour 24, leap seconds, years before 0100, other spellings', () => {
+    const cases: [string, boolean][] = [
+      ['2026-11-21T06:00:00Z', true],
+      ['2026-11-21T06:00:00.000Z', true],
+      ['2026-11-21T06:00:00.0Z', false],
+      ['2026-11-21T06:00:00+00:00', false],
+      ['2024-02-29T00:00:00Z', true],
+      ['2026-02-29T00:00:00Z', false],
+      ['2000-02-29T00:00:00Z', true],
+      ['1900-02-29T00:00:00Z', false],
+      ['2026-04-31T00:00:00Z', false],
+      ['2026-12-31T23:59:59Z', true],
+      ['2026-13-01T00:00:00Z', false],
+      ['2026-00-10T00:00:00Z', false],
+      ['2026-01-00T00:00:00Z', false],
+      ['2026-01-01T24:00:00Z', false],
+      ['2026-01-01T00:60:00Z', false],
+      ['2016-12-31T23:59:60Z', false],
+      ['0099-06-01T00:00:00Z', false],
+      ['0100-06-01T00:00:00Z', true],
+      ['9999-12-31T23:59:59Z', true],
+    ];
+    for (const [text, expected] of cases) {
+      assert.equal(isUtcTime(text), expected, text);
+      assert.equal(byDateRoundTrip(text), expected, `reference: ${text}`);
+    }
+  });
+
+  test('agrees with the Date.UTC round trip on random field values', () => {
+    const two = (n: number) => String(n).padStart(2, '0');
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 0, max: 9999 }),
+        fc.integer({ min: 0, max: 99 }),
+        fc.integer({ min: 0, max: 99 }),
+        fc.integer({ min: 0, max: 99 }),
+        fc.integer({ min: 0, max: 99 }),
+        fc.integer({ min: 0, max: 99 }),
+        (year, month, day, hour, minute, second) => {
+          const text = `${String(year).padStart(4, '0')}-${two(month)}-${two(day)}T${two(hour)}:${two(minute)}:${two(second)}Z`;
+          assert.equal(isUtcTime(text), byDateRoundTrip(text), text);
+        },
+      ),
+      { numRuns: 5000 },
     );
   });
 });

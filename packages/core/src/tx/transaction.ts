@@ -10,7 +10,7 @@ import { didKeyFromPublicKey, publicKeyFromDidKey } from '../did-key.js';
 import { verifyEd25519 } from '../ed25519-verify.js';
 import { CinnabarError } from '../errors.js';
 import { sha256 } from '../hash.js';
-import { canonicalBytes, canonicalize, type JsonValue, parseJsonStrict } from '../jcs.js';
+import { canonicalBytes, canonicalize, type JsonValue, parseIfCanonical, parseJsonStrict } from '../jcs.js';
 import { MAX_ENTRY_SIZE } from '../tiles.js';
 
 export const TX_VERSION = 1;
@@ -53,14 +53,20 @@ function malformed(message: string, cause?: unknown): CinnabarError {
 
 /** Check the unsigned fields; throws 'malformed_transaction' naming the first bad one. */
 export function checkTransaction(tx: Transaction): void {
+  checkFields(tx);
+}
+
+/** checkTransaction, giving the actor's public key. */
+function checkFields(tx: Transaction): Uint8Array {
   if (tx.v !== TX_VERSION) throw malformed(`v must be ${TX_VERSION}, not ${JSON.stringify(tx.v)}`);
   if (typeof tx.type !== 'string' || !TYPE_PATTERN.test(tx.type))
     throw malformed(
       `type ${JSON.stringify(tx.type)} is not a dotted lower-case name such as "asset.register"`,
     );
   if (typeof tx.actor !== 'string') throw malformed('actor must be a did:key string');
+  let publicKey: Uint8Array;
   try {
-    publicKeyFromDidKey(tx.actor);
+    publicKey = publicKeyFromDidKey(tx.actor);
   } catch (cause) {
     throw malformed(`actor is not a usable did:key: ${(cause as Error).message}`, cause);
   }
@@ -72,23 +78,33 @@ export function checkTransaction(tx: Transaction): void {
     );
   if (typeof tx.body !== 'object' || tx.body === null || Array.isArray(tx.body))
     throw malformed('body must be a JSON object');
+  return publicKey;
 }
 
 /** Whether `text` is an RFC 3339 UTC time in the one form transactions use, and a real instant. */
 export function isUtcTime(text: string): boolean {
   const m = TIME_PATTERN.exec(text);
   if (!m) return false;
-  const [, year, month, day, hour, minute, second] = m.map(Number);
-  const date = new Date(Date.UTC(year!, month! - 1, day!, hour!, minute!, second!));
-  // Round-trips only for a real calendar date and time (no Feb 30, no hour 24, no leap second).
+  const year = Number(m[1]);
+  const month = Number(m[2]);
+  const day = Number(m[3]);
+  // A real calendar date and time: no Feb 30, no hour 24, no leap second. Years before 0100 are
+  // refused: the first rule, a Date.UTC round trip, read them as 19xx, and verdicts never change.
   return (
-    date.getUTCFullYear() === year &&
-    date.getUTCMonth() === month! - 1 &&
-    date.getUTCDate() === day &&
-    date.getUTCHours() === hour &&
-    date.getUTCMinutes() === minute &&
-    date.getUTCSeconds() === second
+    year >= 100 &&
+    month >= 1 &&
+    month <= 12 &&
+    day >= 1 &&
+    day <= daysInMonth(year, month) &&
+    Number(m[4]) <= 23 &&
+    Number(m[5]) <= 59 &&
+    Number(m[6]) <= 59
   );
+}
+
+function daysInMonth(year: number, month: number): number {
+  if (month === 2) return year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0) ? 29 : 28;
+  return month === 4 || month === 6 || month === 9 || month === 11 ? 30 : 31;
 }
 
 /** The bytes the actor signs. */
@@ -125,14 +141,18 @@ export function encodeTransaction(signed: SignedTransaction): Uint8Array {
  * The signature is not checked here: see verifyTransaction.
  */
 export function decodeTransaction(input: Uint8Array | string): SignedTransaction {
-  return decodeTransactionText(typeof input === 'string' ? input : decodeUtf8(input));
+  return decodeTransactionText(typeof input === 'string' ? input : decodeUtf8(input)).tx;
 }
 
-/** A decoded log entry and the bytes its signature covers. */
+/** A decoded log entry, what its signature covers, and what checks it (see transactionSignature). */
 export interface DecodedTransaction {
   tx: SignedTransaction;
   /** transactionSigningInput(tx), cut from the entry itself rather than serialized again. */
   signingInput: Uint8Array;
+  /** The actor's Ed25519 public key. */
+  publicKey: Uint8Array;
+  /** The 64 bytes of `sig`. */
+  signature: Uint8Array;
 }
 
 /**
@@ -144,16 +164,33 @@ export interface DecodedTransaction {
  */
 export function decodeTransactionEntry(input: Uint8Array | string): DecodedTransaction {
   const text = typeof input === 'string' ? input : decodeUtf8(input);
-  const tx = decodeTransactionText(text);
+  const bytes = typeof input === 'string' ? utf8Encode(input) : input;
+  const { tx, publicKey, signature } = decodeTransactionText(text);
   const member = `,"sig":${JSON.stringify(tx.sig)}`;
   const at = text.lastIndexOf(member);
   if (at < 0) throw malformed('the sig member is not where canonical form puts it'); // not reached
-  const unsigned = text.slice(0, at) + text.slice(at + member.length);
-  return { tx, signingInput: concatBytes(utf8Encode(TX_SIGNING_DOMAIN), utf8Encode(unsigned)) };
+  // The member and all after it (time, type, v) are ASCII: as many bytes from the end as characters.
+  const atByte = bytes.length - (text.length - at);
+  const signingInput = new Uint8Array(SIGNING_DOMAIN_BYTES.length + bytes.length - member.length);
+  signingInput.set(SIGNING_DOMAIN_BYTES);
+  signingInput.set(bytes.subarray(0, atByte), SIGNING_DOMAIN_BYTES.length);
+  signingInput.set(bytes.subarray(atByte + member.length), SIGNING_DOMAIN_BYTES.length + atByte);
+  return { tx, signingInput, publicKey, signature };
 }
 
-function decodeTransactionText(text: string): SignedTransaction {
-  const value = parseJsonStrict(text, { maxBytes: MAX_ENTRY_SIZE, maxDepth: 32 });
+const SIGNING_DOMAIN_BYTES = utf8Encode(TX_SIGNING_DOMAIN);
+
+const ENTRY_JSON_LIMITS = { maxBytes: MAX_ENTRY_SIZE, maxDepth: 32 };
+
+function decodeTransactionText(text: string): {
+  tx: SignedTransaction;
+  publicKey: Uint8Array;
+  signature: Uint8Array;
+} {
+  // Canonical entries (every logged one) take the native parser; anything else the strict one,
+  // which says what is wrong.
+  const canonical = parseIfCanonical(text, ENTRY_JSON_LIMITS);
+  const value = canonical ?? parseJsonStrict(text, ENTRY_JSON_LIMITS);
   if (typeof value !== 'object' || value === null || Array.isArray(value))
     throw malformed('a transaction is a JSON object');
   const keys = Object.keys(value).sort();
@@ -162,7 +199,7 @@ function decodeTransactionText(text: string): SignedTransaction {
   if (missing.length > 0) throw malformed(`missing field(s): ${missing.join(', ')}`);
   if (extra.length > 0) throw malformed(`unknown field(s): ${extra.slice(0, 5).join(', ')}`);
   const signed = value as SignedTransaction;
-  checkTransaction(signed);
+  const publicKey = checkFields(signed);
   if (typeof signed.sig !== 'string') throw malformed('sig must be a base64 string');
   let sig: Uint8Array;
   try {
@@ -172,9 +209,9 @@ function decodeTransactionText(text: string): SignedTransaction {
   }
   if (sig.length !== 64) throw malformed(`sig is ${sig.length} bytes; an Ed25519 signature is 64`);
   // Parsed once; the canonical form of what was parsed must be the text itself.
-  if (canonicalize(value) !== text)
+  if (canonical === undefined && canonicalize(value) !== text)
     throw new CinnabarError('non_canonical_json', 'the transaction is not in RFC 8785 canonical form');
-  return signed;
+  return { tx: signed, publicKey, signature: sig };
 }
 
 function decodeUtf8(bytes: Uint8Array): string {

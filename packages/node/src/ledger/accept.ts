@@ -8,7 +8,6 @@ import {
   type Receipt,
   type Rejection,
   transactionId,
-  transactionSignature,
   verifyEd25519,
 } from '@cinnabar/core';
 import type { BlobStore } from '../blobs/blob-store.js';
@@ -86,8 +85,8 @@ export async function acceptTransaction(entry: Uint8Array, options: AcceptOption
     throw error;
   }
   const tx = decoded.tx;
-  const check = transactionSignature(tx, decoded.signingInput);
-  const valid = check !== undefined && (await (options.verifySignature ?? defaultVerify)(check));
+  const check = { publicKey: decoded.publicKey, signature: decoded.signature, message: decoded.signingInput };
+  const valid = await (options.verifySignature ?? defaultVerify)(check);
   if (!valid)
     throw new ProblemError('invalid_signature', `the signature is not ${tx.actor}'s over this transaction`);
   const skew = Date.parse(tx.time) - (options.now ?? Date.now)();
