@@ -7,6 +7,7 @@ export {
   type StagedBlob,
   type StoredBlob,
 } from './blobs/blob-store.js';
+export { useCompiledBodySchemas } from './compiled-schemas.js';
 export {
   DATA_DIR_DEFAULTS,
   type DataDir,
@@ -39,7 +40,7 @@ export {
   type Submission,
   TransactionRejectedError,
 } from './ledger/node-ledger.js';
-export { VerifyPool, verifySignatureOffThread } from './ledger/verify-pool.js';
+export { type QueuedVerification, VerifyPool, verifySignatureOffThread } from './ledger/verify-pool.js';
 export { LogIntegrityError, loadLogState } from './log/log-state.js';
 export { nodeNoteSigner } from './log/node-signer.js';
 export {

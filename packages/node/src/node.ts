@@ -10,6 +10,7 @@ import {
 } from '@cinnabar/core';
 import type { FastifyInstance } from 'fastify';
 import { BLOB_STORE_DEFAULTS, BlobStore } from './blobs/blob-store.js';
+import { useCompiledBodySchemas } from './compiled-schemas.js';
 import { DATA_DIR_DEFAULTS, type DataDirOptions, initDataDir } from './data-dir.js';
 import { buildApp } from './http/app.js';
 import { LogReader } from './http/log-reader.js';
@@ -80,6 +81,7 @@ export interface RunningNode {
 export async function startNode(options: Partial<NodeOptions> = {}): Promise<RunningNode> {
   const opts: NodeOptions = { ...NODE_DEFAULTS, ...options };
   useNodeCrypto();
+  useCompiledBodySchemas();
   const dataDir = await initDataDir({
     dataDir: opts.dataDir,
     ...(options.origin ? { origin: options.origin } : {}),

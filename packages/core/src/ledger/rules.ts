@@ -86,6 +86,7 @@ import {
   type FreezeTarget,
   type IdentityRegister,
   isTransactionType,
+  isValidBody,
   type LedgerGenesis,
   type LicenceGrant,
   type LicenceRevoke,
@@ -219,8 +220,8 @@ export function prepareTransaction(tx: SignedTransaction): PreparedTransaction |
   const type = tx.type;
   if (!isTransactionType(type))
     return reject('unknown_type', 'type', `"${type}" is not a transaction type this ledger knows`);
-  const schema = BODY_SCHEMAS[type];
-  if (!Value.Check(schema, tx.body)) {
+  if (!isValidBody(type, tx.body)) {
+    const schema = BODY_SCHEMAS[type];
     const first = Value.Errors(schema, tx.body).First();
     const where = first?.path ? `body${first.path.replaceAll('/', '.')}` : 'body';
     return reject(
@@ -614,6 +615,30 @@ type RecordOf<K extends StateRecord['kind']> = Extract<StateRecord, { kind: K }>
  * Holds the records one transaction reads and writes: reads go to the view once, writes stay
  * here until the transaction is accepted. Records from the view are copied, never changed.
  */
+/**
+ * A deep copy of a state record. Records are JSON data (they are stored as JSON): plain objects,
+ * arrays and scalars, so a walk copies them several times faster than structuredClone.
+ */
+function cloneRecord<T>(value: T): T {
+  if (typeof value !== 'object' || value === null) return value;
+  if (Array.isArray(value)) return value.map(cloneRecord) as T;
+  const copy: Record<string, unknown> = {};
+  const source = value as Record<string, unknown>;
+  for (const name of Object.keys(source)) {
+    const member = source[name];
+    // An own data property, as JSON.parse makes it; assignment would set the prototype instead.
+    if (name === '__proto__')
+      Object.defineProperty(copy, name, {
+        value: cloneRecord(member),
+        enumerable: true,
+        writable: true,
+        configurable: true,
+      });
+    else copy[name] = cloneRecord(member);
+  }
+  return copy as T;
+}
+
 class Scratch {
   private readonly written = new Map<string, StateRecord>();
   constructor(private readonly view: LedgerView) {}
@@ -628,7 +653,7 @@ class Scratch {
   /** A copy to change and put back. */
   edit<K extends StateRecord['kind']>(key: string, kind: K): RecordOf<K> | undefined {
     const record = this.get(key, kind);
-    return record === undefined ? undefined : structuredClone(record);
+    return record === undefined ? undefined : cloneRecord(record);
   }
 
   put(key: string, record: StateRecord): void {
@@ -1883,7 +1908,7 @@ function loadItem(state: Scratch, asset: string, edition: number | undefined): I
     return {
       ok: true,
       key: assetKey(asset),
-      record: structuredClone(work),
+      record: cloneRecord(work),
       work,
       label: `asset ${asset}`,
       issuer: work.registrant,
