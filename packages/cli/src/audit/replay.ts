@@ -16,12 +16,22 @@ import {
   type StateRecord,
   TILE_WIDTH,
   transactionId,
-  transactionSignature,
 } from '@cinnabar/core';
 import type { SignatureCheck } from '@cinnabar/node';
 
-/** Checks one Ed25519 signature: core's verifyEd25519, or a VerifyPool's verify (worker threads). */
-export type VerifySignature = (check: SignatureCheck) => boolean | Promise<boolean>;
+/**
+ * Starts the checks of a batch of Ed25519 signatures: core's verifyEd25519 on this thread, or a
+ * VerifyPool's queueAll (worker threads, and this one when it would otherwise wait).
+ */
+export type VerifySignatures = (checks: readonly SignatureCheck[]) => SignatureVerdicts;
+
+/** A verdict for each check of a batch, in order (1: valid, 0: not). */
+export interface SignatureVerdicts {
+  /** A promise must not count as unhandled if it fails before the replay awaits it. */
+  verdicts: Uint8Array | Promise<Uint8Array>;
+  /** Check here, now, what no other thread has started: called when the replay needs the verdicts. */
+  finishHere?(): void;
+}
 
 /** Entry bundle `index` of `width` entries (c2sp.org/tlog-tiles), decoded; not yet checked. */
 export type FetchBundle = (index: number, width: number) => Promise<Uint8Array[]>;
@@ -40,13 +50,20 @@ const FETCH_AHEAD = 4;
 /** Bundles whose signatures are being checked ahead of the one being applied (keeps the pool busy). */
 const VERIFY_AHEAD = 3;
 
-/** One entry between hashing and applying: decoded, its signature check under way, or why not. */
+/** One entry between hashing and applying: decoded, with its place among the batch's checks, or why not. */
 interface Staged {
   index: number;
   entry: Uint8Array;
   decoded?: DecodedTransaction;
   rejection?: { code: string; message: string };
-  verdict?: boolean | Promise<boolean | Error>;
+  /** Where its verdict is in the batch's (undefined: not decoded, so not checked). */
+  check?: number;
+}
+
+/** A bundle's entries, staged, and the checks of their signatures (under way). */
+interface StagedBatch {
+  entries: Staged[];
+  checks: SignatureVerdicts;
 }
 
 export interface ReplaySnapshot {
@@ -108,7 +125,7 @@ export class LogReplay {
   async extend(
     fetchBundle: FetchBundle,
     size: number,
-    verify: VerifySignature,
+    verify: VerifySignatures,
     onProgress?: (replayed: number) => void,
   ): Promise<number> {
     const from = this.applied;
@@ -116,7 +133,7 @@ export class LogReplay {
     const first = Math.floor(from / TILE_WIDTH);
     const end = Math.ceil(size / TILE_WIDTH);
     const fetches: Promise<Uint8Array[] | Error>[] = [];
-    const staged: Staged[][] = [];
+    const staged: StagedBatch[] = [];
     let next = first;
     for (let bundle = first; bundle < end; bundle++) {
       while (next < end && fetches.length < FETCH_AHEAD) {
@@ -127,12 +144,13 @@ export class LogReplay {
       if (entries instanceof Error) throw entries;
       const start = bundle * TILE_WIDTH;
       const batch: Staged[] = [];
+      const checks: SignatureCheck[] = [];
       for (let i = Math.max(0, from - start); i < entries.length; i++) {
         const entry = entries[i]!;
         this.frontier.append(leafHash(entry));
-        batch.push(stage(entry, start + i, verify));
+        batch.push(stage(entry, start + i, checks));
       }
-      staged.push(batch);
+      staged.push({ entries: batch, checks: verify(checks) });
       while (staged.length > VERIFY_AHEAD) {
         await this.applyBatch(staged.shift()!);
         onProgress?.(this.applied - from);
@@ -145,21 +163,20 @@ export class LogReplay {
     return this.applied - from;
   }
 
-  private async applyBatch(batch: Staged[]): Promise<void> {
-    const verdicts = await Promise.all(batch.map((s) => s.verdict));
-    batch.forEach((s, i) => {
-      const verdict = verdicts[i];
-      if (verdict instanceof Error) throw verdict;
-      const rejection = this.applyOne(s, verdict);
+  private async applyBatch(batch: StagedBatch): Promise<void> {
+    batch.checks.finishHere?.();
+    const verdicts = await batch.checks.verdicts;
+    for (const s of batch.entries) {
+      const rejection = this.applyOne(s, s.check !== undefined && verdicts[s.check] === 1);
       if (rejection) this.reject(s.index, rejection);
       this.applied++;
-    });
+    }
   }
 
   /** Apply one entry; a reason if it is not a valid transaction here (then it changes nothing). */
-  private applyOne(s: Staged, verdict: boolean | undefined): { code: string; message: string } | undefined {
+  private applyOne(s: Staged, validSignature: boolean): { code: string; message: string } | undefined {
     if (!s.decoded || s.rejection) return s.rejection;
-    if (verdict !== true)
+    if (!validSignature)
       return {
         code: 'invalid_signature',
         message: `the signature is not ${s.decoded.tx.actor}'s over this transaction`,
@@ -180,18 +197,16 @@ export class LogReplay {
   }
 }
 
-/** Decode an entry and start its signature check. */
-function stage(entry: Uint8Array, index: number, verify: VerifySignature): Staged {
+/** Decode an entry and add its signature check to `checks`. */
+function stage(entry: Uint8Array, index: number, checks: SignatureCheck[]): Staged {
   let decoded: DecodedTransaction;
   try {
     decoded = decodeTransactionEntry(entry);
   } catch (error) {
     return { index, entry, rejection: { code: 'malformed_transaction', message: (error as Error).message } };
   }
-  const check = transactionSignature(decoded.tx, decoded.signingInput);
-  if (!check) return { index, entry, decoded, verdict: false };
-  const verdict = verify(check);
-  return { index, entry, decoded, verdict: typeof verdict === 'boolean' ? verdict : verdict.catch(asError) };
+  checks.push({ publicKey: decoded.publicKey, signature: decoded.signature, message: decoded.signingInput });
+  return { index, entry, decoded, check: checks.length - 1 };
 }
 
 function asError(error: unknown): Error {
