@@ -103,7 +103,7 @@ function readVarint(bytes: Uint8Array): { value: number; length: number } | stri
 
 /** How many DIDs publicKeyFromDidKey remembers as valid (decoding a point costs a square root). */
 const DID_KEY_CACHE_SIZE = 4096;
-/** Valid DIDs and their keys, least recently used first. */
+/** Valid DIDs and their keys, oldest first. */
 const validDids = new Map<string, Uint8Array>();
 
 /**
@@ -115,12 +115,9 @@ const validDids = new Map<string, Uint8Array>();
 export function publicKeyFromDidKey(did: string): Uint8Array {
   if (typeof did !== 'string') throw malformedDid(`a DID must be a string, got ${typeof did}`);
   const known = validDids.get(did);
-  if (known !== undefined) {
-    // Map order is insertion order: moving a hit to the end makes eviction least-recently-used.
-    validDids.delete(did);
-    validDids.set(did, known);
-    return Uint8Array.from(known);
-  }
+  // Oldest first out, hits not moved: moving each hit to the end (least recently used) cost more
+  // than the few keys it would keep.
+  if (known !== undefined) return Uint8Array.from(known);
   if (/\s/.test(did)) throw malformedDid(`DID ${shown(did)} contains whitespace`);
   if (!did.startsWith('did:')) throw malformedDid(`${shown(did)} is not a DID: it must start with "did:"`);
   if (!did.startsWith(DID_KEY_PREFIX)) {

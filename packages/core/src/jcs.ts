@@ -166,7 +166,18 @@ function serialize(value: unknown, path: (string | number)[], ancestors: Set<obj
 // ---------------------------------------------------------------------------------------------
 // Strict parsing (RFC 8259 grammar, I-JSON restrictions, limits)
 
+/** The last limits resolved, and what they resolved to: callers pass the same object again and again. */
+let lastLimits: { given: Partial<JsonLimits> | undefined; resolved: JsonLimits } | undefined;
+
 function resolveLimits(limits: Partial<JsonLimits> | undefined): JsonLimits {
+  if (lastLimits && lastLimits.given === limits && limits !== undefined && Object.isFrozen(limits))
+    return lastLimits.resolved;
+  const resolved = checkLimits(limits);
+  lastLimits = { given: limits, resolved };
+  return resolved;
+}
+
+function checkLimits(limits: Partial<JsonLimits> | undefined): JsonLimits {
   const resolved = { ...DEFAULT_JSON_LIMITS, ...limits };
   for (const key of ['maxBytes', 'maxDepth', 'maxStringLength', 'maxKeys'] as const) {
     const n = resolved[key];

@@ -1840,8 +1840,14 @@ export function licencePermits(
 
 /** The day of `time` in China Standard Time (UTC+8), YYYY-MM-DD: the day of the daily gift cap. */
 export function chinaDay(time: string): string {
-  return new Date(Date.parse(time) + 8 * 3_600_000).toISOString().slice(0, 10);
+  // The day depends on the date and hour only; entries come in runs within the same hour.
+  const hour = time.slice(0, 13);
+  if (hour !== lastChinaDay.hour)
+    lastChinaDay = { hour, day: new Date(Date.parse(time) + 8 * 3_600_000).toISOString().slice(0, 10) };
+  return lastChinaDay.day;
 }
+
+let lastChinaDay = { hour: '', day: '' };
 
 const DAY_MS = 86_400_000;
 
