@@ -20,10 +20,15 @@ import {
 import type { SignatureCheck } from '@cinnabar/node';
 
 /**
- * Starts the checks of a batch of Ed25519 signatures: core's verifyEd25519 on this thread, or a
- * VerifyPool's queueAll (worker threads, and this one when it would otherwise wait).
+ * Checks batches of Ed25519 signatures: core's verifyEd25519 on this thread, or a VerifyPool
+ * (worker threads, and this one whenever the replay would otherwise wait).
  */
-export type VerifySignatures = (checks: readonly SignatureCheck[]) => SignatureVerdicts;
+export interface SignatureVerifier {
+  /** Start the checks of a batch. */
+  start(checks: readonly SignatureCheck[]): SignatureVerdicts;
+  /** Make one waiting check (or a few) here, now; false if nothing waits. */
+  helpOnce?(): boolean;
+}
 
 /** A verdict for each check of a batch, in order (1: valid, 0: not). */
 export interface SignatureVerdicts {
@@ -125,7 +130,7 @@ export class LogReplay {
   async extend(
     fetchBundle: FetchBundle,
     size: number,
-    verify: VerifySignatures,
+    verifier: SignatureVerifier,
     onProgress?: (replayed: number) => void,
   ): Promise<number> {
     const from = this.applied;
@@ -140,7 +145,7 @@ export class LogReplay {
         fetches.push(fetchBundle(next, entryBundleWidth(next, size)).catch(asError));
         next++;
       }
-      const entries = await fetches.shift()!;
+      const entries = await whileHelping(fetches.shift()!, verifier);
       if (entries instanceof Error) throw entries;
       const start = bundle * TILE_WIDTH;
       const batch: Staged[] = [];
@@ -150,7 +155,7 @@ export class LogReplay {
         this.frontier.append(leafHash(entry));
         batch.push(stage(entry, start + i, checks));
       }
-      staged.push({ entries: batch, checks: verify(checks) });
+      staged.push({ entries: batch, checks: verifier.start(checks) });
       while (staged.length > VERIFY_AHEAD) {
         await this.applyBatch(staged.shift()!);
         onProgress?.(this.applied - from);
@@ -207,6 +212,24 @@ function stage(entry: Uint8Array, index: number, checks: SignatureCheck[]): Stag
   }
   checks.push({ publicKey: decoded.publicKey, signature: decoded.signature, message: decoded.signingInput });
   return { index, entry, decoded, check: checks.length - 1 };
+}
+
+/** `promise`, awaited; meanwhile, while it is not settled, this thread checks signatures that wait. */
+async function whileHelping<T>(promise: Promise<T>, verifier: SignatureVerifier): Promise<T> {
+  if (!verifier.helpOnce) return promise;
+  let settled = false;
+  promise.then(
+    () => {
+      settled = true;
+    },
+    () => {
+      settled = true;
+    },
+  );
+  await Promise.resolve(); // a promise settled already says so by now
+  // A turn of the event loop after each: what the network has brought is taken in between.
+  while (!settled && verifier.helpOnce()) await new Promise((resolve) => setImmediate(resolve));
+  return promise;
 }
 
 function asError(error: unknown): Error {

@@ -22,7 +22,7 @@ import { useCompiledBodySchemas, useNodeCrypto, VerifyPool } from '@cinnabar/nod
 import { auditStateFile, loadAuditState, saveAuditState } from './audit-state.js';
 import { type CompareOptions, type CompareResult, compareWithNode, type Divergence } from './compare.js';
 import { readBounded } from './read-bounded.js';
-import { type FetchBundle, LogReplay, type RejectedEntry, type VerifySignatures } from './replay.js';
+import { type FetchBundle, LogReplay, type RejectedEntry, type SignatureVerifier } from './replay.js';
 
 export interface AuditOptions {
   /** The node's base URL; its log is at <url>/log/. */
@@ -92,36 +92,45 @@ export async function auditNode(options: AuditOptions): Promise<AuditReport> {
   const logUrl = new URL('log/', nodeUrl).href;
   const fetchFn = options.fetch ?? ((input, init) => globalThis.fetch(input, init));
   const verifier = new LogVerifier({ baseUrl: logUrl, vkey: options.vkey, fetch: fetchFn });
-  const current = await verifier.fetchCheckpoint();
-  const { size, rootHash } = current.checkpoint;
-
-  const file = auditStateFile(options.stateDir, options.vkey);
-  const saved = options.restart ? undefined : await loadAuditState(file, options.vkey);
-  // RFC 9162 §2.1.4: the tree verified last time is a prefix of this one (the log only grew).
-  if (saved) await verifier.verifyConsistency(saved.note, current);
-  const replay = saved?.replay ?? new LogReplay();
-  const from = replay.size;
-
+  // The signature threads load while the checkpoint and the saved state are read.
   const pool = options.threads > 0 ? new VerifyPool(options.threads) : undefined;
-  const verify: VerifySignatures = pool
-    ? (checks) => pool.queueAll(checks)
-    : (checks) => ({
-        verdicts: Uint8Array.from(checks, (c) =>
-          verifyEd25519(c.signature, c.message, c.publicKey) ? 1 : 0,
-        ),
-      });
   let replayed: number;
-  const replayStart = performance.now();
+  let replayStart: number;
+  let current: Awaited<ReturnType<LogVerifier['fetchCheckpoint']>>;
+  let saved: Awaited<ReturnType<typeof loadAuditState>>;
+  let replay: LogReplay;
+  let from: number;
+  const file = auditStateFile(options.stateDir, options.vkey);
   try {
+    const ready = pool?.start();
+    ready?.catch(() => {}); // awaited below; if the audit fails first, the pool is closed and it fails too
+    current = await verifier.fetchCheckpoint();
+    saved = options.restart ? undefined : await loadAuditState(file, options.vkey);
+    // RFC 9162 §2.1.4: the tree verified last time is a prefix of this one (the log only grew).
+    if (saved) await verifier.verifyConsistency(saved.note, current);
+    replay = saved?.replay ?? new LogReplay();
+    from = replay.size;
+    const signatures: SignatureVerifier = pool
+      ? { start: (checks) => pool.queueAll(checks), helpOnce: () => pool.helpOnce() }
+      : {
+          start: (checks) => ({
+            verdicts: Uint8Array.from(checks, (c) =>
+              verifyEd25519(c.signature, c.message, c.publicKey) ? 1 : 0,
+            ),
+          }),
+        };
+    await ready;
+    replayStart = performance.now();
     replayed = await replay.extend(
       bundleFetcher(logUrl, fetchFn),
-      size,
-      verify,
-      options.onProgress && ((n) => options.onProgress!(n, size - from)),
+      current.checkpoint.size,
+      signatures,
+      options.onProgress && ((n) => options.onProgress!(n, current.checkpoint.size - from)),
     );
   } finally {
     await pool?.close();
   }
+  const { size, rootHash } = current.checkpoint;
   if (!bytesEqual(replay.root(), rootHash))
     throw new CinnabarError(
       'inconsistent_log',

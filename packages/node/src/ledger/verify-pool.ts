@@ -85,6 +85,18 @@ export class VerifyPool {
     });
   }
 
+  /** Start every thread now; resolves once each has loaded and answered (so none loads while checks wait). */
+  async start(): Promise<void> {
+    if (this.closed) throw new Error('the verify pool is closed');
+    await Promise.all(
+      Array.from(
+        { length: this.threads },
+        (_, at) =>
+          new Promise<void>((resolve, reject) => this.workerAt(at).send([], () => resolve(), reject)),
+      ),
+    );
+  }
+
   /**
    * Queue many checks (a caller with a whole batch in hand: the auditor, 256 entries at a time).
    * They go to the threads a chunk at a time, as each thread has room, oldest batch first; the
@@ -130,24 +142,35 @@ export class VerifyPool {
         // Verify here, a chunk at a time, until this job has no chunk left that no thread has taken:
         // its own first, then (while threads finish its last ones) the oldest of later jobs.
         while (job.chunks > 0) {
-          let at = this.pending.findIndex((c) => c.job === job);
-          if (at < 0) at = 0;
-          const chunk = this.pending[at];
-          if (!chunk) return;
-          this.pending.splice(at, 1);
-          chunk.checks.forEach((c, k) => {
-            chunk.job.verdicts[chunk.indices[k]!] = verifyEd25519Node(c.signature, c.message, c.publicKey)
-              ? 1
-              : 0;
-          });
-          this.checkedHere += chunk.checks.length;
-          chunk.job.chunks--;
-          chunk.job.settle();
-          // The event loop is not running meanwhile: take the threads' answers and keep them fed.
-          for (const worker of this.workers) if (worker && !worker.dead) worker.poll();
+          const own = this.pending.findIndex((c) => c.job === job);
+          if (!this.checkHere(own < 0 ? 0 : own)) return;
         }
       },
     };
+  }
+
+  /**
+   * Check here the oldest chunk that no thread has taken, if there is one: for a caller that would
+   * otherwise wait (for the network, say). Whether there was one.
+   */
+  helpOnce(): boolean {
+    return this.checkHere(0);
+  }
+
+  /** Check pending chunk `at` on this thread; false if there is none. */
+  private checkHere(at: number): boolean {
+    const chunk = this.pending[at];
+    if (!chunk) return false;
+    this.pending.splice(at, 1);
+    chunk.checks.forEach((c, k) => {
+      chunk.job.verdicts[chunk.indices[k]!] = verifyEd25519Node(c.signature, c.message, c.publicKey) ? 1 : 0;
+    });
+    this.checkedHere += chunk.checks.length;
+    chunk.job.chunks--;
+    chunk.job.settle();
+    // The event loop is not running meanwhile: take the threads' answers and keep them fed.
+    for (const worker of this.workers) if (worker && !worker.dead) worker.poll();
+    return true;
   }
 
   /** Send queued chunks to every thread that has fewer than QUEUED_IN_FLIGHT of them. */
