@@ -16,10 +16,11 @@ import {
   transactionSigningInput,
   utf8Encode,
 } from '@cinnabar/core';
-import { useNodeCrypto } from '@cinnabar/node';
+import { useCompiledBodySchemas, useNodeCrypto } from '@cinnabar/node';
 import { ed25519 } from '@noble/curves/ed25519.js';
 
 useNodeCrypto();
+useCompiledBodySchemas();
 
 const PKCS8 = Uint8Array.from([
   0x30, 0x2e, 0x02, 0x01, 0x00, 0x30, 0x05, 0x06, 0x03, 0x2b, 0x65, 0x70, 0x04, 0x22, 0x04, 0x20,
