@@ -24,7 +24,10 @@ const QUEUED_IN_FLIGHT = 8;
 export interface QueuedVerification {
   /** Every check's verdict, in order (1: valid, 0: not), once all are in. */
   readonly verdicts: Promise<Uint8Array>;
-  /** Check on this thread, now, those of the checks that no worker thread has taken yet. */
+  /**
+   * Check on this thread, now, those of the checks that no worker thread has taken yet; then, while
+   * the threads finish the rest, checks of later batches that wait (so this thread is not idle).
+   */
   finishHere(): void;
 }
 
