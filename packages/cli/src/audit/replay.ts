@@ -32,7 +32,7 @@ export interface SignatureVerifier {
 
 /** A verdict for each check of a batch, in order (1: valid, 0: not). */
 export interface SignatureVerdicts {
-  /** A promise must not count as unhandled if it fails before the replay awaits it. */
+  /** As a promise, already handled: it may fail while its batch waits to be applied (queueAll's is). */
   verdicts: Uint8Array | Promise<Uint8Array>;
   /** Check here, now, what no other thread has started: called when the replay needs the verdicts. */
   finishHere?(): void;
