@@ -19,6 +19,8 @@ import { runCli } from './support/run-cli.js';
 describe('cinnabar audit against a real node', () => {
   let ledger: CliLedger;
   let state: string;
+  /** The takedown in force on bob's work. */
+  let takedown: string;
   let restarted: RunningNode | undefined;
   const url = () => (restarted ?? ledger.node).url;
   const audit = (...args: string[]) =>
@@ -79,6 +81,13 @@ describe('cinnabar audit against a real node', () => {
     const lifted = await asOperator('supervision.freeze', { target: { asset: assets.ann! }, grounds });
     await asOperator('supervision.unfreeze', { target: { asset: assets.ann! }, freeze: lifted.txId });
     await asOperator('supervision.freeze', { target: { asset: assets.cat!, edition: 3 }, grounds });
+    takedown = (await asOperator('supervision.takedown', { asset: assets.bob!, grounds })).txId;
+    // Cat contests ann's registration of her work, with evidence.
+    const registration = (await ledger.client.asset(assets.ann!))!.registered.index;
+    const evidence = join(ledger.dir, 'evidence.txt');
+    await writeFile(evidence, 'my sketches');
+    const claim = ['--claim', 'Mine first.', '--evidence', evidence, '--key', keys.cat!];
+    ok(await ledger.cli('dispute', 'open', assets.ann!, '--entry', String(registration), ...claim));
   });
   after(async () => {
     await restarted?.close();
@@ -113,6 +122,8 @@ describe('cinnabar audit against a real node', () => {
     assert.equal(report.divergenceCount, 0);
     assert.equal(report.compared?.assets, 3);
     assert.equal(report.compared?.freezes, 2);
+    assert.equal(report.compared?.takedowns, 1);
+    assert.equal(report.compared?.disputes, 1);
     assert.ok(report.compared!.licences >= 2, JSON.stringify(report.compared));
     assert.ok(report.compared!.editions >= 3, JSON.stringify(report.compared));
   });
@@ -211,6 +222,30 @@ describe('cinnabar audit against a real node', () => {
         `DIVERGED: .*\\n.*${key} owner: log "${dids.cat}", node "${dids.bob}" \\(starts at log entry ${registered}`,
       ),
     );
+  });
+
+  test("a supervision record altered in the node's database: the takedown's divergence names its field", async () => {
+    const key = `takedown/${takedown}`;
+    await alterDatabase((db) => {
+      const row = db.prepare('SELECT value FROM ledger_state WHERE key = ?').get(key) as { value: string };
+      const record = JSON.parse(row.value) as { grounds: { category: string; text: string } };
+      assert.equal(record.grounds.text, 'Under review.');
+      const grounds = { ...record.grounds, text: 'Nothing to see.' };
+      db.prepare('UPDATE ledger_state SET value = ? WHERE key = ?').run(
+        JSON.stringify({ ...record, grounds }),
+        key,
+      );
+    });
+    const { code, report } = await auditJson();
+    assert.equal(code, 1);
+    const found = report.divergences.filter((d: Divergence) => d.key === key);
+    assert.deepEqual(
+      found.map((d) => [d.view, d.field]),
+      [['takedown', 'grounds']],
+      JSON.stringify(report.divergences),
+    );
+    assert.deepEqual(found[0]!.replayed, { category: 'infringement', text: 'Under review.' });
+    assert.deepEqual(found[0]!.node, { category: 'infringement', text: 'Nothing to see.' });
   });
 
   test('a node that serves other entry bytes than it signed: they do not hash to the signed root, and the audit fails', async () => {

@@ -7,6 +7,7 @@ import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { type CinnabarClient, hexEncode, sha256, utf8Encode } from '@cinnabar/core';
+import type { AuditReport } from '../src/audit/run-audit.js';
 import { type CliLedger, cliLedger } from './support/cli-ledger.js';
 import { runCli } from './support/run-cli.js';
 
@@ -23,6 +24,7 @@ describe('supervision story: wrong registrant, dispute, freeze, arbitration, tak
     assert.equal(result.code, 0, `${args.slice(0, 2).join(' ')}: ${result.err}`);
     return result;
   };
+  /** cinnabar audit agrees with the node; what it compared. */
   const audited = async () => {
     const result = await runCli(
       'audit',
@@ -31,8 +33,10 @@ describe('supervision story: wrong registrant, dispute, freeze, arbitration, tak
       ledger.node.vkey,
       '--state',
       join(ledger.dir, 'audit'),
+      '--json',
     );
     assert.equal(result.code, 0, `the auditor disagrees: ${result.out}\n${result.err}`);
+    return (JSON.parse(result.out) as AuditReport).compared!;
   };
 
   before(async () => {
@@ -190,7 +194,11 @@ describe('supervision story: wrong registrant, dispute, freeze, arbitration, tak
     await audited();
     await ok('supervise', 'restore', work, '--takedown', takedownId, '--key', keys.reg!);
     assert.equal((await fetch(blob)).status, 200);
-    await audited();
+    // The auditor compared every supervision record with the node's lists, not only holdings.
+    const compared = await audited();
+    assert.equal(compared.takedowns, 1);
+    assert.equal(compared.disputes, 1);
+    assert.ok(compared.freezes >= 1, `${compared.freezes} freezes compared`);
 
     // Everything is on the public record, and on the work's own.
     const record = (await (

@@ -1,8 +1,8 @@
 /**
  * The replayed state beside what the node's read API says: every asset (GET /v1/assets), what each
  * identity holds (/v1/identities/{did}/holdings) and is licensed (/v1/identities/{did}/licences),
- * each work's editions (/v1/assets/{id}/editions) and every freeze (/v1/supervision/freezes), page
- * by page. Records are compared whole, field by field; each difference names the key, the field,
+ * each work's editions (/v1/assets/{id}/editions) and every freeze, takedown and dispute
+ * (/v1/supervision/freezes|takedowns|disputes), page by page. Records are compared whole, field by field; each difference names the key, the field,
  * both values, the entry that last wrote the replayed record and the latest entry the node's record
  * itself cites. The node is untrusted: every answer is bounded in size, every page in count.
  */
@@ -10,6 +10,8 @@ import {
   type AssetRecord,
   assetKey,
   canonicalize,
+  type DisputeRecord,
+  disputeKey,
   type EditionRecord,
   editionKey,
   type FreezeRecord,
@@ -19,6 +21,8 @@ import {
   licenceKey,
   parseJsonStrict,
   type StateRecord,
+  type TakedownRecord,
+  takedownKey,
 } from '@cinnabar/core';
 import { AuditError } from './audit-error.js';
 import { readBounded } from './read-bounded.js';
@@ -40,13 +44,27 @@ export const COMPARE_DEFAULTS: CompareOptions = {
   maxDivergences: 1000,
 };
 
-export type DivergenceView = 'asset' | 'holding' | 'edition' | 'licence' | 'freeze';
+export type DivergenceView = 'asset' | 'holding' | 'edition' | 'licence' | SupervisionView;
+
+/** The supervision records, each listed whole by the node. */
+type SupervisionView = 'freeze' | 'takedown' | 'dispute';
+
+const SUPERVISION_LISTS = [
+  { view: 'freeze', path: 'v1/supervision/freezes', key: freezeKey, counted: 'freezes' },
+  { view: 'takedown', path: 'v1/supervision/takedowns', key: takedownKey, counted: 'takedowns' },
+  { view: 'dispute', path: 'v1/supervision/disputes', key: disputeKey, counted: 'disputes' },
+] as const satisfies readonly {
+  view: SupervisionView;
+  path: string;
+  key: (id: string) => string;
+  counted: keyof CompareResult['compared'];
+}[];
 
 /** One difference between the replayed state and the node's answer. */
 export interface Divergence {
   /** Which listing showed it. */
   view: DivergenceView;
-  /** The state key, e.g. asset/<id>, asset/<id>/edition/<n>, freeze/<id>. */
+  /** The state key, e.g. asset/<id>, asset/<id>/edition/<n>, freeze/<id>, dispute/<id>. */
   key: string;
   /** The record's field that differs; "(record)" when one side has no such record. */
   field: string;
@@ -62,7 +80,15 @@ export interface Divergence {
 
 export interface CompareResult {
   requests: number;
-  compared: { assets: number; editions: number; holdings: number; licences: number; freezes: number };
+  compared: {
+    assets: number;
+    editions: number;
+    holdings: number;
+    licences: number;
+    freezes: number;
+    takedowns: number;
+    disputes: number;
+  };
   divergences: Divergence[];
   divergenceCount: number;
 }
@@ -87,7 +113,15 @@ export async function compareWithNode(
   const found: Divergence[] = [];
   let count = 0;
   const reported = new Set<string>();
-  const compared = { assets: 0, editions: 0, holdings: 0, licences: 0, freezes: 0 };
+  const compared = {
+    assets: 0,
+    editions: 0,
+    holdings: 0,
+    licences: 0,
+    freezes: 0,
+    takedowns: 0,
+    disputes: 0,
+  };
 
   const report = (d: Divergence) => {
     const id = `${d.key}\u0000${d.field}`;
@@ -261,32 +295,35 @@ export async function compareWithNode(
     for (const [key, edition] of editions) if (!seen.has(key)) missing('edition', key, edition);
   });
 
-  // Every freeze, lifted or not.
-  const seenFreezes = new Set<string>();
-  await api.pages(
-    'v1/supervision/freezes',
-    PAGE,
-    Math.ceil(state.freezes.size / PAGE) + 2,
-    isOpaqueCursor,
-    (items) => {
-      for (const item of items) {
-        const freeze = recordOf(item, 'freeze', 'GET /v1/supervision/freezes');
-        const key = freezeKey(String(freeze.id));
-        seenFreezes.add(key);
-        compared.freezes++;
-        diff('freeze', key, state.freezes.get(key), freeze);
-      }
-    },
-    () =>
-      report({
-        view: 'freeze',
-        key: '(freeze list)',
-        field: '(count)',
-        replayed: state.freezes.size,
-        node: 'more',
-      }),
-  );
-  for (const [key, freeze] of state.freezes) if (!seenFreezes.has(key)) missing('freeze', key, freeze);
+  // Every freeze, takedown and dispute, lifted, restored and resolved ones too.
+  for (const list of SUPERVISION_LISTS) {
+    const mine = state.supervision[list.view];
+    const seen = new Set<string>();
+    await api.pages(
+      list.path,
+      PAGE,
+      Math.ceil(mine.size / PAGE) + 2,
+      isOpaqueCursor,
+      (items) => {
+        for (const item of items) {
+          const record = recordOf(item, list.view, `GET /${list.path}`);
+          const key = list.key(String(record.id));
+          seen.add(key);
+          compared[list.counted]++;
+          diff(list.view, key, mine.get(key), record);
+        }
+      },
+      () =>
+        report({
+          view: list.view,
+          key: `(${list.view} list)`,
+          field: '(count)',
+          replayed: mine.size,
+          node: 'more',
+        }),
+    );
+    for (const [key, record] of mine) if (!seen.has(key)) missing(list.view, key, record);
+  }
 
   found.sort((a, b) => (a.entry ?? Number.MAX_SAFE_INTEGER) - (b.entry ?? Number.MAX_SAFE_INTEGER));
   return { requests: api.requests, compared, divergences: found, divergenceCount: count };
@@ -303,7 +340,11 @@ function indexState(replay: LogReplay) {
   const editions = new Map<string, Map<string, EditionRecord>>();
   const licences = new Map<string, Map<string, LicenceRecord>>();
   const allLicences = new Map<string, LicenceRecord>();
-  const freezes = new Map<string, FreezeRecord>();
+  const supervision = {
+    freeze: new Map<string, FreezeRecord>(),
+    takedown: new Map<string, TakedownRecord>(),
+    dispute: new Map<string, DisputeRecord>(),
+  };
   const add = <K, V>(map: Map<string, Map<K, V>>, at: string, key: K, value: V) => {
     let inner = map.get(at);
     if (!inner) {
@@ -332,11 +373,13 @@ function indexState(replay: LogReplay) {
         add(licences, record.licensee, key, record);
         break;
       case 'freeze':
-        freezes.set(key, record);
+      case 'takedown':
+      case 'dispute':
+        (supervision[record.kind] as Map<string, StateRecord>).set(key, record);
         break;
     }
   }
-  return { assets, items, holdings, identities, editions, licences, allLicences, freezes };
+  return { assets, items, holdings, identities, editions, licences, allLicences, supervision };
 }
 
 /** Bounded, checked GETs of the node's JSON API. */
