@@ -122,6 +122,7 @@ describe('cinnabar audit against a real node', () => {
     assert.equal(report.divergenceCount, 0);
     assert.equal(report.compared?.assets, 3);
     assert.equal(report.compared?.freezes, 2);
+    assert.equal(report.compared?.identities, 4); // ann, bob, cat and the operator
     assert.equal(report.compared?.takedowns, 1);
     assert.equal(report.compared?.disputes, 1);
     assert.ok(report.compared!.licences >= 2, JSON.stringify(report.compared));
@@ -246,6 +247,28 @@ describe('cinnabar audit against a real node', () => {
     );
     assert.deepEqual(found[0]!.replayed, { category: 'infringement', text: 'Under review.' });
     assert.deepEqual(found[0]!.node, { category: 'infringement', text: 'Nothing to see.' });
+  });
+
+  test("an identity record altered in the node's database: a role it never had is a divergence", async () => {
+    const key = `identity/${ledger.dids.ann!}`;
+    await alterDatabase((db) => {
+      const row = db.prepare('SELECT value FROM ledger_state WHERE key = ?').get(key) as { value: string };
+      const record = JSON.parse(row.value) as { roles: unknown[] };
+      assert.deepEqual(record.roles, []);
+      const roles = [{ role: 'regulator', credential: 'urn:uuid:00000000-0000-4000-8000-000000000000' }];
+      db.prepare('UPDATE ledger_state SET value = ? WHERE key = ?').run(
+        JSON.stringify({ ...record, roles }),
+        key,
+      );
+    });
+    const { code, report } = await auditJson();
+    assert.equal(code, 1);
+    const found = report.divergences.filter((d: Divergence) => d.key === key);
+    assert.deepEqual(
+      found.map((d) => [d.view, d.field, d.replayed]),
+      [['identity', 'roles', []]],
+      JSON.stringify(report.divergences),
+    );
   });
 
   test('a node that serves other entry bytes than it signed: they do not hash to the signed root, and the audit fails', async () => {

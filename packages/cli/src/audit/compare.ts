@@ -1,6 +1,7 @@
 /**
- * The replayed state beside what the node's read API says: every asset (GET /v1/assets), what each
- * identity holds (/v1/identities/{did}/holdings) and is licensed (/v1/identities/{did}/licences),
+ * The replayed state beside what the node's read API says: every asset (GET /v1/assets), each
+ * identity (/v1/identities/{did}), what it holds (/v1/identities/{did}/holdings) and is licensed
+ * (/v1/identities/{did}/licences),
  * each work's editions (/v1/assets/{id}/editions) and every freeze, takedown and dispute
  * (/v1/supervision/freezes|takedowns|disputes), page by page. Records are compared whole, field by field; each difference names the key, the field,
  * both values, the entry that last wrote the replayed record and the latest entry the node's record
@@ -17,6 +18,7 @@ import {
   type FreezeRecord,
   freezeKey,
   type IdentityRecord,
+  identityKey,
   type LicenceRecord,
   licenceKey,
   parseJsonStrict,
@@ -44,7 +46,7 @@ export const COMPARE_DEFAULTS: CompareOptions = {
   maxDivergences: 1000,
 };
 
-export type DivergenceView = 'asset' | 'holding' | 'edition' | 'licence' | SupervisionView;
+export type DivergenceView = 'asset' | 'identity' | 'holding' | 'edition' | 'licence' | SupervisionView;
 
 /** The supervision records, each listed whole by the node. */
 type SupervisionView = 'freeze' | 'takedown' | 'dispute';
@@ -82,6 +84,7 @@ export interface CompareResult {
   requests: number;
   compared: {
     assets: number;
+    identities: number;
     editions: number;
     holdings: number;
     licences: number;
@@ -115,6 +118,7 @@ export async function compareWithNode(
   const reported = new Set<string>();
   const compared = {
     assets: 0,
+    identities: 0,
     editions: 0,
     holdings: 0,
     licences: 0,
@@ -191,8 +195,16 @@ export async function compareWithNode(
   );
   for (const [key, asset] of state.assets) if (!seenAssets.has(key)) missing('asset', key, asset);
 
-  // What each identity holds and is licensed.
+  // Each identity (roles, real-name credentials, its freeze), what it holds and is licensed.
   await forEachLimit([...state.identities], opts.concurrency, async (did) => {
+    const key = identityKey(did);
+    const theirs = await api.record(`v1/identities/${encodeURIComponent(did)}`);
+    if (!theirs) missing('identity', key, replay.ledger.get(key)!);
+    else {
+      compared.identities++;
+      diff('identity', key, replay.ledger.get(key), theirs);
+    }
+
     const held = state.holdings.get(did) ?? new Map<string, StateRecord>();
     const listed = new Set<string>();
     await api.pages(
@@ -432,6 +444,11 @@ class ApiReader {
   }
 
   /** The JSON object at `path`; undefined for a 404. */
+  /** The JSON object at `path`; undefined for a 404. */
+  record(path: string): Promise<Json | undefined> {
+    return this.getJson(path);
+  }
+
   private async getJson(path: string): Promise<Json | undefined> {
     const url = this.base + path;
     this.requests++;

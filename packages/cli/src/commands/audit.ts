@@ -27,7 +27,7 @@ interface AuditCommandOptions {
 export function auditCommand(io: CliIo): Command {
   return new Command('audit')
     .description(
-      "audit a node: download its log through the tiles, verify the checkpoint and every entry, check every signature, replay every transaction through the rules, and compare the state rebuilt with what the node's API says (holdings, editions, licences, freezes, takedowns, disputes); resumes where the last run stopped",
+      "audit a node: download its log through the tiles, verify the checkpoint and every entry, check every signature, replay every transaction through the rules, and compare the state rebuilt with what the node's API says (identities, holdings, editions, licences, freezes, takedowns, disputes); resumes where the last run stopped",
     )
     .argument('<url>', 'the node, e.g. http://localhost:7470 (its log is at <url>/log/)')
     .requiredOption('--vkey <vkey>', 'the log verifier key (name+id+key), or a file holding it')
@@ -94,7 +94,7 @@ function printReport(io: CliIo, report: AuditReport, json?: boolean): void {
   } else {
     const c = report.compared;
     io.out(
-      `compare: ${c.assets} assets, ${c.holdings} holdings, ${c.editions} editions, ${c.licences} licences, ${c.freezes} freezes, ${c.takedowns} takedowns, ${c.disputes} disputes from the API (${c.requests} requests, ${report.seconds.compare.toFixed(2)} s)`,
+      `compare: ${c.assets} assets, ${c.identities} identities, ${c.holdings} holdings, ${c.editions} editions, ${c.licences} licences, ${c.freezes} freezes, ${c.takedowns} takedowns, ${c.disputes} disputes from the API (${c.requests} requests, ${report.seconds.compare.toFixed(2)} s)`,
     );
     if (report.divergenceCount === 0) io.out('state: the node agrees with the log');
     else {
