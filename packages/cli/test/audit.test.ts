@@ -106,6 +106,18 @@ describe('cinnabar audit against a real node', () => {
     restarted = await startNode({ dataDir: join(ledger.dir, 'data'), port: 0 });
   };
 
+  /** Rewrite one stored record (its JSON only) with the node stopped; then audit: the divergences at that key. */
+  const alterRecordAndAudit = async <T extends object>(key: string, change: (record: T) => T) => {
+    await alterDatabase((db) => {
+      const row = db.prepare('SELECT value FROM ledger_state WHERE key = ?').get(key) as { value: string };
+      const altered = change(JSON.parse(row.value) as T);
+      db.prepare('UPDATE ledger_state SET value = ? WHERE key = ?').run(JSON.stringify(altered), key);
+    });
+    const { code, report } = await auditJson();
+    assert.equal(code, 1);
+    return { found: report.divergences.filter((d: Divergence) => d.key === key), all: report.divergences };
+  };
+
   test('a clean audit: every entry verified and replayed, and the node agrees on holdings, licences and freezes', async () => {
     const { code, out, err } = await audit();
     assert.equal(code, 0, `${out}\n${err}`);
@@ -226,48 +238,33 @@ describe('cinnabar audit against a real node', () => {
   });
 
   test("a supervision record altered in the node's database: the takedown's divergence names its field", async () => {
-    const key = `takedown/${takedown}`;
-    await alterDatabase((db) => {
-      const row = db.prepare('SELECT value FROM ledger_state WHERE key = ?').get(key) as { value: string };
-      const record = JSON.parse(row.value) as { grounds: { category: string; text: string } };
+    type Takedown = { grounds: { category: string; text: string } };
+    const { found, all } = await alterRecordAndAudit<Takedown>(`takedown/${takedown}`, (record) => {
       assert.equal(record.grounds.text, 'Under review.');
-      const grounds = { ...record.grounds, text: 'Nothing to see.' };
-      db.prepare('UPDATE ledger_state SET value = ? WHERE key = ?').run(
-        JSON.stringify({ ...record, grounds }),
-        key,
-      );
+      return { ...record, grounds: { ...record.grounds, text: 'Nothing to see.' } };
     });
-    const { code, report } = await auditJson();
-    assert.equal(code, 1);
-    const found = report.divergences.filter((d: Divergence) => d.key === key);
     assert.deepEqual(
       found.map((d) => [d.view, d.field]),
       [['takedown', 'grounds']],
-      JSON.stringify(report.divergences),
+      JSON.stringify(all),
     );
     assert.deepEqual(found[0]!.replayed, { category: 'infringement', text: 'Under review.' });
     assert.deepEqual(found[0]!.node, { category: 'infringement', text: 'Nothing to see.' });
   });
 
   test("an identity record altered in the node's database: a role it never had is a divergence", async () => {
-    const key = `identity/${ledger.dids.ann!}`;
-    await alterDatabase((db) => {
-      const row = db.prepare('SELECT value FROM ledger_state WHERE key = ?').get(key) as { value: string };
-      const record = JSON.parse(row.value) as { roles: unknown[] };
-      assert.deepEqual(record.roles, []);
-      const roles = [{ role: 'regulator', credential: 'urn:uuid:00000000-0000-4000-8000-000000000000' }];
-      db.prepare('UPDATE ledger_state SET value = ? WHERE key = ?').run(
-        JSON.stringify({ ...record, roles }),
-        key,
-      );
-    });
-    const { code, report } = await auditJson();
-    assert.equal(code, 1);
-    const found = report.divergences.filter((d: Divergence) => d.key === key);
+    const { found, all } = await alterRecordAndAudit<{ roles: unknown[] }>(
+      `identity/${ledger.dids.ann!}`,
+      (record) => {
+        assert.deepEqual(record.roles, []);
+        const roles = [{ role: 'regulator', credential: 'urn:uuid:00000000-0000-4000-8000-000000000000' }];
+        return { ...record, roles };
+      },
+    );
     assert.deepEqual(
       found.map((d) => [d.view, d.field, d.replayed]),
       [['identity', 'roles', []]],
-      JSON.stringify(report.divergences),
+      JSON.stringify(all),
     );
   });
 
