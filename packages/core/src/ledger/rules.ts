@@ -612,10 +612,6 @@ function credentialProblem(body: CredentialIssue, actor: string): string | undef
 type RecordOf<K extends StateRecord['kind']> = Extract<StateRecord, { kind: K }>;
 
 /**
- * Holds the records one transaction reads and writes: reads go to the view once, writes stay
- * here until the transaction is accepted. Records from the view are copied, never changed.
- */
-/**
  * A deep copy of a state record. Records are JSON data (they are stored as JSON): plain objects,
  * arrays and scalars, so a walk copies them several times faster than structuredClone.
  */
@@ -639,6 +635,10 @@ function cloneRecord<T>(value: T): T {
   return copy as T;
 }
 
+/**
+ * Holds the records one transaction reads and writes: reads go to the view once, writes stay
+ * here until the transaction is accepted. Records from the view are copied, never changed.
+ */
 class Scratch {
   private readonly written = new Map<string, StateRecord>();
   constructor(private readonly view: LedgerView) {}
@@ -1838,9 +1838,12 @@ export function licencePermits(
   return { ok: true };
 }
 
-/** The day of `time` in China Standard Time (UTC+8), YYYY-MM-DD: the day of the daily gift cap. */
+/**
+ * The day of `time` in China Standard Time (UTC+8), YYYY-MM-DD: the day of the daily gift cap.
+ * `time` is a transaction's (isUtcTime: UTC, "Z"), so its first 13 characters fix the day.
+ */
 export function chinaDay(time: string): string {
-  // The day depends on the date and hour only; entries come in runs within the same hour.
+  // Entries come in runs within the same hour: the last answer is kept.
   const hour = time.slice(0, 13);
   if (hour !== lastChinaDay.hour)
     lastChinaDay = { hour, day: new Date(Date.parse(time) + 8 * 3_600_000).toISOString().slice(0, 10) };

@@ -917,7 +917,7 @@ let compiledChecks: ReadonlyMap<TransactionType, SchemaCheck> | undefined;
  * Check bodies with checks compiled from BODY_SCHEMAS (TypeBox's TypeCompiler generates JavaScript,
  * about ten times faster than the interpreter). Core cannot do it itself: generated code needs
  * `new Function`, which a browser page's Content-Security-Policy forbids. The compiled checks must
- * give the interpreter's verdicts (they come from the same library; body-schema-compiler.test.ts).
+ * give the interpreter's verdicts (they come from the same library; body-schemas-compiled.test.ts).
  */
 export function useBodySchemaCompiler(compile: (schema: TSchema) => SchemaCheck): void {
   const checks = new Map<TransactionType, SchemaCheck>();
