@@ -7,6 +7,7 @@
 
 import { base64Decode } from './base64.js';
 import { utf8Decode } from './bytes.js';
+import { CinnabarError } from './errors.js';
 import { parseJsonStrict } from './jcs.js';
 import type {
   AssetEventRecord,
@@ -26,6 +27,8 @@ import type {
   ValuationRecord,
 } from './ledger/records.js';
 import type { Acceptance } from './ledger/rules.js';
+import type { AssetDescription } from './ledger/schemas.js';
+import { MAX_SEALED_DESCRIPTION_BYTES, openSealedDescription } from './ledger/sealed-description.js';
 import { MAX_NOTE_SIZE } from './note.js';
 import { readAtMost } from './read-bounded.js';
 import type { Receipt } from './receipt.js';
@@ -658,6 +661,27 @@ export class CinnabarClient {
       if (!options.authorize || !isCinnabarApiError(error, 'read_authorization_required')) throw error;
       return this.send('GET', path, this.signedInit('GET', path, init, options.authorize));
     }
+  }
+
+  /**
+   * The sealed description of a work (`metadata.sealed`, docs/sealed-descriptions.md), read like
+   * graded content: signed with `authorize` when the node asks (the work's owner, an edition owner,
+   * a licensee, the operator or a regulator), and recorded in the work's access log. Checked against
+   * its CID and opened; throws CinnabarError('malformed_sealed_description') if the node sent
+   * anything else.
+   */
+  async sealedDescription(cid: string, authorize: ReadAuthorizer): Promise<AssetDescription> {
+    const response = await this.openBlob(cid, { authorize });
+    const bytes = await readAtMost(
+      response,
+      MAX_SEALED_DESCRIPTION_BYTES,
+      () =>
+        new CinnabarError(
+          'malformed_sealed_description',
+          `the node sent more than ${MAX_SEALED_DESCRIPTION_BYTES} bytes for the sealed description ${cid}`,
+        ),
+    );
+    return openSealedDescription(bytes, cid);
   }
 
   /**

@@ -26,6 +26,7 @@ export type CoreErrorCode =
   | 'malformed_receipt'
   | 'malformed_upload_authorization'
   | 'malformed_read_authorization'
+  | 'malformed_sealed_description'
   | 'invalid_coordinate'
   | 'invalid_grid_code'
   | 'grid_polar_cap'

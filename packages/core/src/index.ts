@@ -25,6 +25,7 @@ export * from './ledger/records.js';
 export * from './ledger/rights-credential.js';
 export * from './ledger/rules.js';
 export * from './ledger/schemas.js';
+export * from './ledger/sealed-description.js';
 export * from './merkle.js';
 export * from './note.js';
 export * from './read-auth.js';

@@ -33,6 +33,7 @@ await import('./ledger-place.test.js');
 await import('./ledger-supervision.test.js');
 await import('./ledger-disputes.test.js');
 await import('./ledger-spaces.test.js');
+await import('./ledger-sealed-descriptions.test.js');
 
 test('the rule suites checked bodies both ways, valid and invalid ones', () => {
   // Runs after the imported suites' tests (registered first); the counts show they reached the check.

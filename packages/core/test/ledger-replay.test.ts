@@ -247,7 +247,7 @@ function generate(seed: number, count: number): Workload {
           mediaType: _m,
           ...metadata
         } = assetBody(`revised-${step}`, {
-          title: `${record.metadata.title.slice(0, 120)} (revision ${revision})`,
+          title: `${(record.metadata.title ?? 'sealed').slice(0, 120)} (revision ${revision})`,
           ...(chance(0.1) && assets.length > 1 ? { derivedFrom: [pick(assets)] } : {}),
         });
         signed(actor, 'asset.update', { asset: chance(0.03) ? 'e'.repeat(64) : id, revision, ...metadata });

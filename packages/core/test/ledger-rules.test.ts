@@ -1165,7 +1165,19 @@ describe('ledger rules: asset.register', () => {
     const length33 = `bafkrei${'j'}${cid.slice(8)}`;
     const cases: { name: string; body: Body; rule: 'schema' | 'body'; message?: RegExp }[] = [
       { name: 'unknown field', body: { ...assetBody('x'), tags: ['a'] }, rule: 'schema' },
-      { name: 'missing title', body: (({ title: _, ...b }) => b)(assetBody('x')), rule: 'schema' },
+      {
+        name: 'missing title (and not sealed)',
+        body: (({ title: _, ...b }) => b)(assetBody('x')),
+        rule: 'body',
+        message: /title: required, unless the description is sealed/,
+      },
+      {
+        name: 'missing creators (and not sealed)',
+        body: (({ creators: _, ...b }) => b)(assetBody('x')),
+        rule: 'body',
+        message: /creators: required, unless the description is sealed/,
+      },
+      { name: 'sealed not a CID', body: assetBody('x', { sealed: 'bafkrei' }), rule: 'schema' },
       { name: 'size as a string', body: assetBody('x', { size: '12' as unknown as number }), rule: 'schema' },
       { name: 'negative size', body: assetBody('x', { size: -1 }), rule: 'schema' },
       { name: 'fractional size', body: assetBody('x', { size: 1.5 }), rule: 'schema' },

@@ -310,13 +310,18 @@ export interface AssetRevisionRecord {
   at: LogRef;
 }
 
-/** Which asset registered these bytes (rights confirmation: one registration per CID). */
+/**
+ * Which asset registered these bytes (rights confirmation: one registration per CID): its content,
+ * or the sealed document of its description (`part`).
+ */
 export interface CidRecord {
   kind: 'cid';
   cid: string;
   asset: string;
   registrant: string;
   registered: LogRef;
+  /** The bytes are the work's sealed description (sealed-description.ts), not its content. */
+  part?: 'sealed-description';
 }
 
 /** Which identity claims a did:web alias (one identity per alias). */

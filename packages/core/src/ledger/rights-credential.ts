@@ -30,7 +30,8 @@ export interface RightsSubject {
   /** The holder's did:key. */
   id: string;
   right: RightKind;
-  asset: { id: string; title: string; cid: string };
+  /** The work; no title where its description is sealed (sealed-description.ts). */
+  asset: { id: string; title?: string; cid: string };
   /** For an edition holder: which edition, of how many. */
   edition?: { number: number; supply: number };
   /** For a licensee: the licence (its id is its licence.grant transaction's) and its terms. */

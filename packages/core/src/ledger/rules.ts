@@ -47,6 +47,7 @@ import {
   type IdentityRecord,
   identityKey,
   LEDGER_KEY,
+  type LedgerRecord,
   type LedgerView,
   type LicenceRecord,
   type ListingRecord,
@@ -66,6 +67,7 @@ import {
 } from './records.js';
 import {
   type AssetAccept,
+  type AssetDescription,
   type AssetMetadata,
   type AssetRegister,
   type AssetTransfer,
@@ -79,6 +81,7 @@ import {
   DEFAULT_DISPUTE_POLICY,
   DEFAULT_MARKET_POLICY,
   DEFAULT_PLATFORM_FEE_BASIS_POINTS,
+  DESCRIPTION_FIELDS,
   type DisputeOpen,
   type DisputeResolve,
   type DisputeRespond,
@@ -160,6 +163,8 @@ export const REJECTION_CODES = [
   'dispute_closed',
   'already_responded',
   'space_not_found',
+  'description_must_be_sealed',
+  'description_must_be_public',
 ] as const;
 export type RejectionCode = (typeof REJECTION_CODES)[number];
 
@@ -267,6 +272,7 @@ export function prepareTransaction(tx: SignedTransaction): PreparedTransaction |
       const problem = metadataProblem(body);
       if (problem) return invalid(problem);
       keys.push(cidKey(body.cid), ...(body.derivedFrom ?? []).map(assetKey));
+      if (body.sealed) keys.push(cidKey(body.sealed));
       break;
     }
     case 'asset.update': {
@@ -275,6 +281,7 @@ export function prepareTransaction(tx: SignedTransaction): PreparedTransaction |
       if (problem) return invalid(problem);
       if (body.derivedFrom?.includes(body.asset)) return invalid('an asset cannot be derived from itself');
       keys.push(assetKey(body.asset), ...(body.derivedFrom ?? []).map(assetKey));
+      if (body.sealed) keys.push(cidKey(body.sealed));
       break;
     }
     case 'policy.set': {
@@ -552,29 +559,111 @@ function isRealDateTime(text: string): boolean {
   return isRealDate(text.slice(0, 10)) && hour! < 24 && minute! < 60 && second! < 60;
 }
 
-function metadataProblem(metadata: AssetMetadata): string | undefined {
+/**
+ * What is wrong with a body's metadata that the state cannot change, or undefined: the form (a
+ * public description or a sealed one, not both) and the description's dates, place and creators.
+ */
+function metadataProblem(metadata: AssetMetadata & { cid?: string }): string | undefined {
+  if (metadata.sealed !== undefined) {
+    const inTheClear = DESCRIPTION_FIELDS.filter((field) => metadata[field] !== undefined);
+    if (inTheClear.length > 0)
+      return `${inTheClear.join(', ')}: a body with a sealed description leaves the description's fields to the sealed document`;
+    try {
+      parseCid(metadata.sealed);
+    } catch (error) {
+      return `sealed: ${(error as Error).message}`;
+    }
+    if (metadata.sealed === metadata.cid)
+      return 'sealed: the sealed description cannot be the content itself';
+    return undefined;
+  }
+  if (metadata.title === undefined || metadata.creators === undefined)
+    return `${metadata.title === undefined ? 'title' : 'creators'}: required, unless the description is sealed (sealed)`;
+  return descriptionProblem({ ...metadata, title: metadata.title, creators: metadata.creators });
+}
+
+/** What is wrong with a description (public, or in a sealed document) beyond its schema, or undefined. */
+export function descriptionProblem(description: AssetDescription): string | undefined {
   for (const [name, date] of [
-    ['created', metadata.created],
-    ['timeSpan.start', metadata.timeSpan?.start],
-    ['timeSpan.end', metadata.timeSpan?.end],
+    ['created', description.created],
+    ['timeSpan.start', description.timeSpan?.start],
+    ['timeSpan.end', description.timeSpan?.end],
   ] as const) {
     if (date !== undefined && !isRealDate(date)) return `${name}: ${date} is not a calendar date`;
   }
-  const span = metadata.timeSpan;
+  const span = description.timeSpan;
   // Dates of different precision compare by their common prefix: 2020 does not end before 2020-05.
   if (span?.end !== undefined && span.end < span.start && !span.start.startsWith(span.end))
     return 'timeSpan: end is before start';
-  if (metadata.place) {
-    const problem = placeProblem(metadata.place);
+  if (description.place) {
+    const problem = placeProblem(description.place);
     if (problem) return problem;
   }
-  for (const [i, creator] of metadata.creators.entries()) {
+  for (const [i, creator] of description.creators.entries()) {
     if (creator.did?.startsWith('did:key:')) {
       const problem = didProblem(creator.did);
       if (problem) return `creators.${i}.did: ${problem}`;
     }
   }
   return undefined;
+}
+
+/**
+ * Why the policy refuses this form of description for the work's grade (sealed where the policy
+ * seals the grade's descriptions, public elsewhere), or a sealed document already naming another
+ * work or content; undefined if neither.
+ */
+function sealingRejection(
+  ledger: LedgerRecord,
+  state: Scratch,
+  metadata: AssetMetadata,
+  asset: string,
+): Rejection | undefined {
+  const sealedGrades: readonly string[] = ledger.policy.sealDescriptions ?? [];
+  const mustSeal = sealedGrades.includes(metadata.grade);
+  if (mustSeal && metadata.sealed === undefined)
+    return reject(
+      'description_must_be_sealed',
+      'policy.seal-descriptions',
+      `the policy seals the descriptions of ${metadata.grade} works: put the title, creators and the rest in a sealed document and name it in sealed`,
+      { grade: metadata.grade },
+    );
+  if (!mustSeal && metadata.sealed !== undefined)
+    return reject(
+      'description_must_be_public',
+      'policy.seal-descriptions',
+      `the policy does not seal the descriptions of ${metadata.grade} works: give the title, creators and the rest in the body`,
+      { grade: metadata.grade },
+    );
+  if (metadata.sealed === undefined) return undefined;
+  const prior = state.get(cidKey(metadata.sealed), 'cid');
+  if (prior && (prior.asset !== asset || prior.part !== 'sealed-description'))
+    return reject(
+      'rights_conflict',
+      'asset.sealed.unique',
+      `the bytes of ${metadata.sealed} were registered by ${prior.registrant} for asset ${prior.asset} at entry ${prior.registered.index}`,
+      { asset: prior.asset, registrant: prior.registrant, index: prior.registered.index },
+    );
+  return undefined;
+}
+
+/** Record that a sealed document belongs to the work (once: a revision may keep the last one's). */
+function putSealedDescription(
+  state: Scratch,
+  sealed: string | undefined,
+  asset: string,
+  actor: string,
+  at: LogRef,
+): void {
+  if (sealed === undefined || state.get(cidKey(sealed), 'cid')) return;
+  state.put(cidKey(sealed), {
+    kind: 'cid',
+    cid: sealed,
+    asset,
+    registrant: actor,
+    registered: at,
+    part: 'sealed-description',
+  });
 }
 
 /** Everything about a credential that can be checked without the state, or undefined if sound. */
@@ -863,6 +952,8 @@ export function applyTransaction(
       }
       const missing = missingAsset(state, body.derivedFrom);
       if (missing) return missing;
+      const sealing = sealingRejection(ledger, state, body, context.txId);
+      if (sealing) return sealing;
       const { cid, size, mediaType, ...metadata } = body;
       const asset: AssetRecord = {
         kind: 'asset',
@@ -880,6 +971,7 @@ export function applyTransaction(
       state.put(assetKey(asset.id), asset);
       state.put(assetRevisionKey(asset.id, 0), revision(asset.id, 0, tx.actor, metadata, at));
       state.put(cidKey(cid), { kind: 'cid', cid, asset: asset.id, registrant: tx.actor, registered: at });
+      putSealedDescription(state, metadata.sealed, asset.id, tx.actor, at);
       return { ok: true, writes: state.writes(), subject: { asset: asset.id } };
     }
 
@@ -902,6 +994,9 @@ export function applyTransaction(
         );
       const missing = missingAsset(state, metadata.derivedFrom);
       if (missing) return missing;
+      const sealing = sealingRejection(ledger, state, metadata, id);
+      if (sealing) return sealing;
+      putSealedDescription(state, metadata.sealed, id, tx.actor, at);
       asset.metadata = metadata;
       asset.revision = next;
       asset.updated = at;

@@ -53,6 +53,8 @@ export const RoleSchema = Type.Union(
 
 export const DATA_GRADES = ['general', 'important', 'core'] as const;
 export type DataGrade = (typeof DATA_GRADES)[number];
+/** The grades whose content is not served to the public, and whose descriptions a policy may seal. */
+export const SEALABLE_GRADES = ['important', 'core'] as const;
 
 const CreatorSchema = Type.Object(
   {
@@ -140,12 +142,37 @@ export const LicenceSchema = Type.String({
   description: 'An SPDX licence id, or LicenseRef-Cinnabar-… for Cinnabar terms',
 });
 
-/** The describable part of an asset: what asset.register sets and asset.update revises. */
-const metadataProperties = {
+/**
+ * What describes a work: its title, text, creators, dates and place. Public in the body of
+ * asset.register and asset.update, or, where the policy seals the descriptions of the work's grade,
+ * kept out of the log in a sealed document the body names by its CID (sealed-description.ts).
+ */
+const descriptionProperties = {
   title: Type.String({ minLength: 1, maxLength: 200, pattern: LINE }),
   description: Type.Optional(Type.String({ maxLength: 4000, pattern: TEXT })),
   creators: Type.Array(CreatorSchema, { minItems: 1, maxItems: 32 }),
   created: Type.Optional(DateSchema),
+  place: Type.Optional(PlaceSchema),
+  timeSpan: Type.Optional(TimeSpanSchema),
+};
+
+/** The description a sealed document holds: every field a public description has. */
+export const AssetDescriptionSchema = Type.Object(descriptionProperties, { additionalProperties: false });
+export type AssetDescription = Static<typeof AssetDescriptionSchema>;
+
+/** The names of the description's fields, which a body with a sealed description leaves out. */
+export const DESCRIPTION_FIELDS = Object.keys(descriptionProperties) as (keyof AssetDescription)[];
+
+/**
+ * The metadata of an asset: what asset.register sets and asset.update revises. Either the
+ * description's fields (title and creators at least), or `sealed`, never both: the rules say which
+ * (metadataProblem), and the policy which form a grade takes (policy.sealDescriptions).
+ */
+const metadataProperties = {
+  title: Type.Optional(descriptionProperties.title),
+  description: descriptionProperties.description,
+  creators: Type.Optional(descriptionProperties.creators),
+  created: descriptionProperties.created,
   licence: LicenceSchema,
   /** SHA-256 (hex) of the full legal text, when the licence is not a standard SPDX one. */
   licenceTextHash: Type.Optional(Type.String({ pattern: '^[0-9a-f]{64}$' })),
@@ -154,9 +181,16 @@ const metadataProperties = {
     { description: 'Data grade per GB/T 43697-2024' },
   ),
   aiLabel: Type.Optional(AiLabelSchema),
-  place: Type.Optional(PlaceSchema),
-  timeSpan: Type.Optional(TimeSpanSchema),
+  place: descriptionProperties.place,
+  timeSpan: descriptionProperties.timeSpan,
   derivedFrom: Type.Optional(Type.Array(AssetIdSchema, { minItems: 1, maxItems: 16, uniqueItems: true })),
+  sealed: Type.Optional(
+    Type.String({
+      pattern: CidSchema.pattern,
+      description:
+        'The CID of the sealed document that holds the description (title, creators, …), which the body then leaves out',
+    }),
+  ),
 };
 
 export const AssetMetadataSchema = Type.Object(metadataProperties, { additionalProperties: false });
@@ -246,6 +280,17 @@ export const PolicySchema = Type.Object(
     market: Type.Optional(MarketPolicySchema),
     /** Suspicious-pattern thresholds; DEFAULT_DETECTION_POLICY where absent. */
     detection: Type.Optional(DetectionPolicySchema),
+    /**
+     * The data grades whose works' descriptions are sealed: registered and revised with `sealed`
+     * (the CID of a sealed document), never in the clear on the log. Absent: none, every
+     * description is public.
+     */
+    sealDescriptions: Type.Optional(
+      Type.Array(Type.Union(SEALABLE_GRADES.map((grade) => Type.Literal(grade))), {
+        minItems: 1,
+        uniqueItems: true,
+      }),
+    ),
     /** How disputes bind the item; DEFAULT_DISPUTE_POLICY where absent. */
     disputes: Type.Optional(
       Type.Object(
