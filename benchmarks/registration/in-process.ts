@@ -19,6 +19,7 @@ import {
   type AcceptOptions,
   acceptTransaction,
   storedBlobFacts,
+  storedSealedBytes,
 } from '../../packages/node/src/ledger/accept.js';
 import { verifySignatureOffThread } from '../../packages/node/src/ledger/verify-pool.js';
 import { nowMs, summarize } from '../support.js';
@@ -149,6 +150,7 @@ export async function registrationInProcess(
       vkey: dir.vkey,
       submit: (entry, submission) => running.submit(entry, submission),
       blobFacts: storedBlobFacts(blobs),
+      sealedBytes: storedSealedBytes(blobs),
       maxClockSkewMs: NODE_DEFAULTS.maxClockSkewMs,
       ...(opts.offThreadVerify ? { verifySignature: verifySignatureOffThread } : {}),
     };

@@ -85,7 +85,9 @@ export async function certificateRoutes(
     holder: string,
     query: { edition?: string; licence?: string },
   ): Promise<{ subject: RightsSubject; since: LogRef }> => {
-    const work = { id: asset.id, title: asset.metadata.title, cid: asset.cid };
+    // A sealed description stays sealed: the certificate names the work by its id and CID only.
+    const { title } = asset.metadata;
+    const work = { id: asset.id, ...(title !== undefined ? { title } : {}), cid: asset.cid };
     if (query.licence !== undefined) {
       const licence = await read<LicenceRecord>(licenceKey(asset.id, query.licence));
       if (!licence)
@@ -226,7 +228,7 @@ export function printedContent(
   return {
     kind: subject.right,
     assetId: subject.asset.id,
-    assetTitle: subject.asset.title,
+    assetTitle: subject.asset.title ?? 'A work whose description is sealed',
     holder: { did: subject.id, name: names.holderName },
     issuer: { did: credential.issuer, name: names.issuerName },
     rights,

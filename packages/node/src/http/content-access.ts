@@ -10,6 +10,8 @@
  *   holding the regulator role. Every such signed request, allowed or refused, is recorded in the
  *   work's access log before any byte is sent; the answer is `Cache-Control: private, no-store`
  *   and `Vary: Authorization`.
+ * - A work's sealed description (docs/sealed-descriptions.md): like graded content, whatever the
+ *   work's grade is now, and served despite a takedown (it is the work's metadata).
  * - Graded `general`, and bytes no registered work names: public, as before.
  *
  * The work's access log (GET /v1/assets/{id}/access-log) is read with the same signed request by
@@ -101,9 +103,12 @@ export class ContentAccess {
    * how the answer may be cached. A read of graded content is in the access log when this returns.
    */
   async checkContent(request: FastifyRequest, reply: FastifyReply, cid: string): Promise<ContentCaching> {
-    const asset = await this.assetOfCid(cid);
-    if (!asset) return 'public';
-    if (asset.takenDown) {
+    const named = await this.assetOfCid(cid);
+    if (!named) return 'public';
+    const { asset, sealed } = named;
+    // A sealed description is the work's metadata, not its content: a takedown leaves it to its
+    // readers, and a grade lowered later does not make the sealed documents of past revisions public.
+    if (asset.takenDown && !sealed) {
       const { takedown, since } = asset.takenDown;
       // RFC 7725 §3: the resource that blocks it.
       reply.header('link', `</v1/supervision/takedowns/${takedown}>; rel="blocked-by"`);
@@ -113,7 +118,7 @@ export class ContentAccess {
         { extensions: { details: { asset: asset.id, takedown, index: since.index } } },
       );
     }
-    if (asset.metadata.grade === 'general') return 'public';
+    if (asset.metadata.grade === 'general' && !sealed) return 'public';
 
     privateAnswer(reply);
     const target = readTarget(request.method, request.url);
@@ -131,7 +136,7 @@ export class ContentAccess {
     if (!basis)
       throw new ProblemError(
         'read_not_allowed',
-        `${auth.did} may not read the content of asset ${asset.id} (graded ${asset.metadata.grade}): only its owner, the owners of its editions, its licensees, the operator and regulators may`,
+        `${auth.did} may not read the ${sealed ? 'sealed description' : 'content'} of asset ${asset.id} (graded ${asset.metadata.grade}): only its owner, the owners of its editions, its licensees, the operator and regulators may`,
       );
     return 'private';
   }
@@ -157,10 +162,11 @@ export class ContentAccess {
     return this.accessLog.readAccessLog({ asset, ...(before === undefined ? {} : { before }), limit });
   }
 
-  /** The registered work these bytes are, if any. */
-  private async assetOfCid(cid: string): Promise<AssetRecord | undefined> {
+  /** The registered work these bytes are (its content, or its sealed description), if any. */
+  private async assetOfCid(cid: string): Promise<{ asset: AssetRecord; sealed: boolean } | undefined> {
     const byCid = await this.read<CidRecord>(cidKey(cid));
-    return byCid ? this.read<AssetRecord>(assetKey(byCid.asset)) : undefined;
+    const asset = byCid && (await this.read<AssetRecord>(assetKey(byCid.asset)));
+    return asset ? { asset, sealed: byCid.part === 'sealed-description' } : undefined;
   }
 
   /** The verified reader of a signed request for `target`; throws a 401 (with WWW-Authenticate) otherwise. */

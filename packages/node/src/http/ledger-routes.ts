@@ -126,7 +126,8 @@ export function checkDid(did: string): void {
 export function declaredAiLabelOf(ledger: LedgerReads): (cid: string) => Promise<AiLabel | undefined> {
   return async (cid) => {
     const registration = parseJson<CidRecord>((await ledger.readState([cidKey(cid)])).get(cidKey(cid)));
-    if (!registration) return undefined;
+    // A sealed description is a JSON document of the work's, not the work: it carries no label.
+    if (!registration || registration.part === 'sealed-description') return undefined;
     const key = assetKey(registration.asset);
     return parseJson<AssetRecord>((await ledger.readState([key])).get(key))?.metadata.aiLabel;
   };

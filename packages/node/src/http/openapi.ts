@@ -549,6 +549,8 @@ const ROUTES: RouteDoc[] = [
         'blob_required',
         'blob_size_mismatch',
         'media_type_mismatch',
+        'sealed_description_required',
+        'malformed_sealed_description',
         'not_sequencer',
         'sequencer_unavailable',
         // Every refusal of the ledger's rules.
@@ -562,7 +564,7 @@ const ROUTES: RouteDoc[] = [
       description:
         'Checked in order: the envelope (strict, RFC 8785 canonical JSON), the signature, the time against ' +
         'the node’s clock, the body against its type’s schema and the rules that need no state, the stored ' +
-        'bytes for an `asset.register` (upload them first with PUT /v1/blobs); then sequenced, where the ' +
+        'bytes for an `asset.register`, and a sealed description it names (upload them first with PUT /v1/blobs); then sequenced, where the ' +
         'rules run against the ledger’s state. A refusal by the rules carries the `rule` that refused it.',
       requestBody: {
         required: true,

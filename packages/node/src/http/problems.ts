@@ -90,6 +90,14 @@ export const PROBLEMS = {
   dispute_closed: { status: 409, title: 'The dispute was already resolved' },
   already_responded: { status: 409, title: 'The other party already responded to the dispute' },
   space_not_found: { status: 404, title: 'No such space' },
+  description_must_be_sealed: {
+    status: 403,
+    title: "The policy seals the descriptions of this grade's works",
+  },
+  description_must_be_public: {
+    status: 403,
+    title: "The policy does not seal the descriptions of this grade's works",
+  },
   credential_not_found: { status: 404, title: 'No such credential' },
   asset_not_found: { status: 404, title: 'No such asset' },
   blob_required: { status: 422, title: 'Upload the bytes (PUT /v1/blobs) before registering them' },
@@ -100,6 +108,14 @@ export const PROBLEMS = {
   media_type_mismatch: {
     status: 422,
     title: 'The registration states another media type than the bytes have',
+  },
+  sealed_description_required: {
+    status: 422,
+    title: 'Upload the sealed description (PUT /v1/blobs) before naming it',
+  },
+  malformed_sealed_description: {
+    status: 422,
+    title: 'The sealed description named is not a valid sealed document',
   },
   // Reads of the ledger state.
   identity_not_found: { status: 404, title: 'No such identity' },

@@ -1,9 +1,13 @@
 import {
   type AssetRegister,
+  type AssetUpdate,
   CinnabarError,
   type DecodedTransaction,
   decodeTransactionEntry,
+  isCinnabarError,
+  MAX_SEALED_DESCRIPTION_BYTES,
   makeReceipt,
+  openSealedDescription,
   prepareTransaction,
   type Receipt,
   type Rejection,
@@ -31,6 +35,8 @@ export interface AcceptOptions {
   submit: (entry: Uint8Array, submission: Submission) => Promise<Appended>;
   /** The stored blob with this CID, if any. */
   blobFacts: (cid: string) => Promise<BlobFacts | undefined>;
+  /** The bytes of a stored sealed description (at most MAX_SEALED_DESCRIPTION_BYTES + 1 of them), if stored. */
+  sealedBytes: (cid: string) => Promise<Uint8Array | undefined>;
   /** Farthest a transaction's time may be from the node's clock. */
   maxClockSkewMs: number;
   now?: () => number;
@@ -116,6 +122,10 @@ export async function acceptTransaction(entry: Uint8Array, options: AcceptOption
       );
     media = blob.media;
   }
+  if (prepared.type === 'asset.register' || prepared.type === 'asset.update') {
+    const { sealed } = tx.body as AssetRegister | AssetUpdate;
+    if (sealed !== undefined) await checkSealedDescription(sealed, options);
+  }
 
   const txId = transactionId(entry);
   let appended: Appended;
@@ -147,6 +157,37 @@ export async function acceptTransaction(entry: Uint8Array, options: AcceptOption
       distance: m.distance,
     }));
   return accepted;
+}
+
+/**
+ * A sealed description named on the log must be one the node stores and can serve, and a document
+ * the rules would take in the clear: the log holds only its CID, so nothing later could check it.
+ */
+async function checkSealedDescription(cid: string, options: AcceptOptions): Promise<void> {
+  const bytes = await options.sealedBytes(cid);
+  if (!bytes)
+    throw new ProblemError(
+      'sealed_description_required',
+      `this node stores no sealed description ${cid}; upload it first`,
+    );
+  try {
+    openSealedDescription(bytes, cid);
+  } catch (error) {
+    if (isCinnabarError(error, 'malformed_sealed_description'))
+      throw new ProblemError('malformed_sealed_description', error.message);
+    throw error;
+  }
+}
+
+/** The bytes of a stored sealed description, read only when small enough to be one. */
+export function storedSealedBytes(blobs: BlobStore): (cid: string) => Promise<Uint8Array | undefined> {
+  return async (cid) => {
+    const size = await blobs.size(cid);
+    if (size === undefined) return undefined;
+    // One byte too many is enough for openSealedDescription to refuse it by its size.
+    if (size > MAX_SEALED_DESCRIPTION_BYTES) return new Uint8Array(MAX_SEALED_DESCRIPTION_BYTES + 1);
+    return blobs.read(cid);
+  };
 }
 
 /** BlobFacts from a blob store: the blob's size and its inspection at upload (undefined without either). */

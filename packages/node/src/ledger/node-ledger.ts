@@ -234,7 +234,10 @@ export function stateRow(key: string, record: StateRecord): StateRow {
   const value = JSON.stringify(record);
   if (record.kind === 'asset') {
     const m = record.metadata;
-    const search = [m.title, m.description ?? '', ...m.creators.map((c) => c.name)].join('\n').toLowerCase();
+    // A sealed description has nothing here to search: its fields are not on the log.
+    const search = [m.title ?? '', m.description ?? '', ...(m.creators ?? []).map((c) => c.name)]
+      .join('\n')
+      .toLowerCase();
     return {
       key,
       kind: 'asset',
