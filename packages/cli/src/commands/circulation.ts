@@ -9,6 +9,7 @@ import {
   type JsonObject,
   MARKET_REGIMES,
   type MarketPolicy,
+  SEALABLE_GRADES,
   sha256,
 } from '@cinnabar/core';
 import { Command, InvalidArgumentError, Option } from 'commander';
@@ -165,7 +166,12 @@ export function policyCommand(io: CliIo): Command {
         .option('--holding-days <days>', 'cn-collectibles: days held before a gift', (v) => whole(v, 3650))
         .option('--daily-gift-cap <n>', 'cn-collectibles: most gifts a day', (v) => whole(v, 100_000))
         .option('--real-name-to-register', 'registering a work needs a real-name credential')
-        .option('--freeze-on-dispute', 'an open dispute freezes its item until it is resolved'),
+        .option('--freeze-on-dispute', 'an open dispute freezes its item until it is resolved')
+        .option(
+          '--seal-descriptions <grades>',
+          "seal the descriptions of these grades' works (important, core; comma-separated): kept off the log",
+          sealableGrades,
+        ),
       "the operator's key file",
     ).action(
       async (
@@ -176,6 +182,7 @@ export function policyCommand(io: CliIo): Command {
           dailyGiftCap?: number;
           realNameToRegister?: boolean;
           freezeOnDispute?: boolean;
+          sealDescriptions?: SealableGrade[];
         },
       ) => {
         const base = options.market === 'cn-collectibles' ? CN_COLLECTIBLES_POLICY : DEFAULT_MARKET_POLICY;
@@ -192,6 +199,7 @@ export function policyCommand(io: CliIo): Command {
           market,
           ...(current.policy.detection === undefined ? {} : { detection: current.policy.detection }),
           ...(options.freezeOnDispute ? { disputes: { freezeOnOpen: true } } : {}),
+          ...(options.sealDescriptions ? { sealDescriptions: options.sealDescriptions } : {}),
         };
         await act(
           io,
@@ -200,12 +208,24 @@ export function policyCommand(io: CliIo): Command {
           'policy.set',
           { policy },
           (index) =>
-            `Policy set (entry ${index}): ${market.regime}${market.transferNeedsAcceptance ? ', transfers accepted by their recipients' : ''}${market.regime === 'cn-collectibles' ? `, ${market.holdingPeriodDays} days' holding, ${market.dailyGiftCap} gifts a day` : ''}${policy.realNameToRegister ? ', real names to register' : ''}${options.freezeOnDispute ? ', disputes freeze their items' : ''}`,
+            `Policy set (entry ${index}): ${market.regime}${market.transferNeedsAcceptance ? ', transfers accepted by their recipients' : ''}${market.regime === 'cn-collectibles' ? `, ${market.holdingPeriodDays} days' holding, ${market.dailyGiftCap} gifts a day` : ''}${policy.realNameToRegister ? ', real names to register' : ''}${options.freezeOnDispute ? ', disputes freeze their items' : ''}${options.sealDescriptions ? `, descriptions of ${options.sealDescriptions.join(' and ')} works sealed` : ''}`,
         );
       },
     ),
   );
   return command;
+}
+
+type SealableGrade = (typeof SEALABLE_GRADES)[number];
+
+function sealableGrades(value: string): SealableGrade[] {
+  const grades = [...new Set(value.split(',').map((grade) => grade.trim()))];
+  const wrong = grades.find((grade) => !(SEALABLE_GRADES as readonly string[]).includes(grade));
+  if (wrong !== undefined || grades.length === 0)
+    throw new InvalidArgumentError(
+      `${wrong ?? value} is not a grade whose descriptions can be sealed (important, core)`,
+    );
+  return grades as SealableGrade[];
 }
 
 function whole(value: string, max: number): number {

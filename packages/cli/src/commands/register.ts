@@ -3,6 +3,7 @@ import { stat, writeFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { Readable } from 'node:stream';
 import {
+  type AssetDescription,
   type AssetRegister,
   base64Encode,
   CinnabarApiError,
@@ -17,6 +18,7 @@ import {
   type PriorWorkView,
   prepareTransaction,
   type SignedTransaction,
+  sealDescription,
   signTransaction,
   signUploadAuthorization,
   type TxAccepted,
@@ -46,6 +48,11 @@ media type, and registered with an asset.register transaction signed with the ke
 identity is not registered on the node yet, an identity.register (a person named after the key
 file, or --name) is submitted first. The receipt the node returns is written to --out (default
 FILE${REGISTER_DEFAULTS.receiptSuffix}); check it offline at any time with \`cinnabar verify FILE --receipt R\`.
+
+Where the ledger's policy seals the descriptions of works of --grade (policy.sealDescriptions,
+docs/sealed-descriptions.md), the title, description, creators, dates and place are not put on
+the log: they go in a sealed document, uploaded to the node before the registration, which names
+it by its CID. The node serves it only to those who may read the work (\`cinnabar show --unseal\`).
 
 Exit status: 0 registered, 1 refused (e.g. the bytes are already registered, by whom is printed)
 or failed, 2 bad arguments.`;
@@ -205,19 +212,22 @@ async function registerWithKey(
   const creators = options.creator.length > 0 ? options.creator : key.name ? [key.name] : [];
 
   // The description is checked before anything is hashed or sent, with a stand-in for the bytes.
-  const metadata = (
-    facts: { cid: string; size: number; mediaType: string },
-    names: string[],
-  ): AssetRegister => ({
-    ...facts,
+  const description = (names: string[]): AssetDescription => ({
     title: options.title,
     ...(options.description === undefined ? {} : { description: options.description }),
     creators: names.map((name) => ({ name })),
     ...(options.created === undefined ? {} : { created: options.created }),
+    ...placeOf(options),
+  });
+  const metadata = (
+    facts: { cid: string; size: number; mediaType: string },
+    described: AssetDescription | { sealed: string },
+  ): AssetRegister => ({
+    ...facts,
+    ...described,
     licence: options.licence,
     grade: options.grade,
     ...(options.derivedFrom.length === 0 ? {} : { derivedFrom: options.derivedFrom }),
-    ...placeOf(options),
   });
   const sign = (type: string, body: object, seq: number): SignedTransaction =>
     signTransaction(
@@ -226,9 +236,11 @@ async function registerWithKey(
     );
   const stand = { cid: cidFromBytes(new Uint8Array()), size: 0, mediaType: 'application/octet-stream' };
   const checked = prepareTransaction(
-    sign('asset.register', metadata(stand, creators.length ? creators : ['x']), 1),
+    sign('asset.register', metadata(stand, description(creators.length ? creators : ['x'])), 1),
   );
   if (!checked.ok) throw new UsageError(checked.message);
+  const sealedGrades: readonly string[] = (await client.ledger()).policy.sealDescriptions ?? [];
+  const seal = sealedGrades.includes(options.grade);
 
   const { cid, size } = await hashFile(file);
   if (size !== target.size) throw new Error(`${file} changed while it was read`);
@@ -284,7 +296,23 @@ async function registerWithKey(
   }
 
   const names = creators.length > 0 ? creators : [identity.name];
-  const body = metadata({ cid, size, mediaType: uploaded.mediaType }, names);
+  let described: AssetDescription | { sealed: string } = description(names);
+  if (seal) {
+    const sealed = sealDescription(described);
+    await client.uploadBlob({
+      bytes: sealed.bytes,
+      cid: sealed.cid,
+      size: sealed.bytes.length,
+      authorization: signUploadAuthorization({
+        did: key.did,
+        seed: key.seed,
+        cid: sealed.cid,
+        size: sealed.bytes.length,
+      }),
+    });
+    described = { sealed: sealed.cid };
+  }
+  const body = metadata({ cid, size, mediaType: uploaded.mediaType }, described);
   const signed = sign('asset.register', body, identity.seq + 1);
   let accepted: TxAccepted;
   try {
@@ -346,6 +374,7 @@ async function registerWithKey(
         size,
         mediaType: uploaded.mediaType,
         title: options.title,
+        ...('sealed' in described ? { sealed: described.sealed } : {}),
         owner: key.did,
         receipt: out,
         ...(identityIndex === undefined
@@ -360,6 +389,7 @@ async function registerWithKey(
   io.out(printable(`Registered "${options.title}" (${uploaded.mediaType}, ${size} bytes)`));
   row('asset', asset);
   row('cid', cid);
+  if ('sealed' in described) row('sealed', `${described.sealed} (the description, kept off the log)`);
   row('entry', `${accepted.index} (tx ${accepted.txId})`);
   row('owner', `${key.did} (${identity.name})`);
   row('receipt', out);

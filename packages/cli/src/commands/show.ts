@@ -4,6 +4,7 @@ import { Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { ReadableStream as NodeReadableStream } from 'node:stream/web';
 import {
+  type AssetDescription,
   type AssetView,
   CinnabarApiError,
   type CinnabarClient,
@@ -25,6 +26,7 @@ interface ShowOptions {
   server: string;
   json?: boolean;
   download?: string;
+  unseal?: boolean;
   key: string;
   passphraseFile?: string;
 }
@@ -39,6 +41,10 @@ its licensees, the operator and regulators: when the node asks, the read is sign
 the node records it in the work's access log (\`cinnabar access-log\`). A work taken down by a
 regulator is not served at all (HTTP 451).
 
+Where the policy seals the descriptions of a grade (docs/sealed-descriptions.md), the log holds
+only the CID of a sealed document with the title, creators and the rest. --unseal reads it, signed
+with --key, under the same rules as the bytes (and recorded in the same access log).
+
 Exit status: 0 shown, 1 not found on the node, refused, or the node failed, 2 not an id, CID or
 did:key.`;
 
@@ -49,6 +55,7 @@ export function showCommand(io: CliIo): Command {
     .addOption(serverOption())
     .addOption(jsonOption())
     .option('--download <file>', "also save the asset's bytes to FILE")
+    .option('--unseal', "read the work's sealed description (signed with --key)")
     .option('--key <file>', 'your key file, to sign reads of graded works', ID_DEFAULTS.keyFile)
     .addOption(passphraseFileOption())
     .addHelpText('after', SHOW_HELP)
@@ -103,14 +110,25 @@ async function show(io: CliIo, id: string, options: ShowOptions): Promise<void> 
       `${printable(id.slice(0, 80))} is neither an asset id (64 hex digits), a CID (bafkrei…) nor a did:key`,
     );
   }
-  if (options.json) io.out(JSON.stringify(asset));
-  else printAsset(io, asset, await names(client, [asset.owner, asset.registrant]), client.blobUrl(asset.cid));
+  // Graded works are read with a signature; others without, so the reader is not named needlessly.
+  const signer = async () => readSigner(await loadKeyFile(options.key, options.passphraseFile));
+  let unsealed: AssetDescription | undefined;
+  if (options.unseal) {
+    const sealed = asset.metadata.sealed;
+    if (sealed === undefined) throw new UsageError(`the description of asset ${asset.id} is not sealed`);
+    unsealed = await client.sealedDescription(sealed, await signer());
+  }
+  if (options.json) io.out(JSON.stringify(unsealed ? { ...asset, unsealed } : asset));
+  else
+    printAsset(
+      io,
+      asset,
+      await names(client, [asset.owner, asset.registrant]),
+      client.blobUrl(asset.cid),
+      unsealed,
+    );
   if (options.download !== undefined) {
-    // Graded works are read with a signature; others without, so the reader is not named needlessly.
-    const authorize =
-      asset.metadata.grade === 'general'
-        ? undefined
-        : readSigner(await loadKeyFile(options.key, options.passphraseFile));
+    const authorize = asset.metadata.grade === 'general' ? undefined : await signer();
     const size = await download(client, asset.cid, options.download, authorize);
     if (!options.json) io.out(printable(`Saved ${size} bytes to ${options.download}`));
   }
@@ -171,13 +189,23 @@ function rows(io: CliIo): (name: string, value: string) => void {
   };
 }
 
-function printAsset(io: CliIo, asset: AssetView, known: Map<string, string>, blobUrl: string): void {
+function printAsset(
+  io: CliIo,
+  asset: AssetView,
+  known: Map<string, string>,
+  blobUrl: string,
+  unsealed: AssetDescription | undefined,
+): void {
   const row = rows(io);
   const who = (did: string) => (known.has(did) ? `${did} (${known.get(did)})` : did);
   const m = asset.metadata;
+  // A sealed description, once read, is shown where a public one would be.
+  const d = unsealed ?? m;
   row('Asset', asset.id);
-  row('Title', m.title);
-  if (m.description !== undefined) row('Description', m.description);
+  if (m.sealed !== undefined)
+    row('Sealed', `${m.sealed}${unsealed ? ' (read and checked)' : ' (read it with --unseal)'}`);
+  if (d.title !== undefined) row('Title', d.title);
+  if (d.description !== undefined) row('Description', d.description);
   row('Owner', who(asset.owner));
   row('Registrant', asset.registrant === asset.owner ? 'the owner' : who(asset.registrant));
   row('CID', asset.cid);
@@ -185,8 +213,9 @@ function printAsset(io: CliIo, asset: AssetView, known: Map<string, string>, blo
   row('Media type', asset.mediaType);
   row('Licence', m.licence);
   row('Grade', m.grade);
-  row('Creators', m.creators.map((c) => (c.role ? `${c.name} (${c.role})` : c.name)).join('; '));
-  if (m.created !== undefined) row('Created', m.created);
+  if (d.creators)
+    row('Creators', d.creators.map((c) => (c.role ? `${c.name} (${c.role})` : c.name)).join('; '));
+  if (d.created !== undefined) row('Created', d.created);
   if (m.derivedFrom) row('Derived from', m.derivedFrom.join('\n'));
   row('Registered', at(asset.registered));
   row(
