@@ -1,12 +1,22 @@
 // The register page in a real Chromium against a real node: a key made in the browser registers
 // its identity, a PNG dropped on the page is uploaded (upload authorization signed in the page) and
 // inspected, described (place picked, grid code shown, AI label, time span), signed in the page;
-// the receipt it downloads verifies with the real CLI, and no request ever carried the private key.
+// the receipt it downloads verifies with the real CLI, and no request ever carried the private key;
+// where the policy seals a grade's descriptions (the demo seals core), the page seals it itself.
 import assert from 'node:assert/strict';
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { base64Encode, cidFromBytes, encodeGrid, hexEncode, openKeyFile } from '@cinnabar/core';
+import {
+  type AssetRecord,
+  base64Encode,
+  cidFromBytes,
+  encodeGrid,
+  hexEncode,
+  openKeyFile,
+  openSealedDescription,
+  signReadAuthorization,
+} from '@cinnabar/core';
 import { runCli } from '../../cli/test/support/run-cli.js';
 import {
   createAndRegisterIdentity,
@@ -116,6 +126,44 @@ describe('register a work from the browser', () => {
       for (const secret of secrets)
         assert.ok(!text.includes(secret), `the key is in a request to ${request.url}`);
     }
+    problems.assertNone();
+    await context.close();
+  });
+
+  test('a core work where the policy seals core descriptions: sealed in the page, only its CID on the log', async () => {
+    const { context, page, problems } = await web.newPage();
+    await page.goto('/register');
+    await createAndRegisterIdentity(page, 'Survey Team');
+    await dropFile(page, makePng(32, 32), 'survey.png', 'image/png');
+    await page.getByRole('button', { name: 'Upload and inspect' }).click();
+    await page.getByTestId('inspection').waitFor();
+    await page.getByLabel('Title').fill('Sealed survey plate');
+    await page.getByLabel('Creator 1: name').fill('Survey Team');
+    const hint = page.getByText(/The policy seals the descriptions of works of this grade/);
+    assert.equal(await hint.count(), 0, 'no hint for a general work');
+    await page.getByLabel('Data grade (GB/T 43697)').selectOption('core');
+    await hint.waitFor();
+    await page.getByRole('button', { name: 'Sign and register', exact: true }).click();
+    await page.getByRole('heading', { name: '4. Registered' }).waitFor();
+    const asset = (await page.getByTestId('asset-id').textContent())!.trim();
+
+    const record = (await web.node.app.inject(`/v1/assets/${asset}`)).json() as AssetRecord;
+    assert.equal(record.metadata.title, undefined);
+    const sealed = record.metadata.sealed!;
+    assert.match(sealed, /^bafkrei/);
+    // The operator may read it (signed): the document the page sealed, with what was typed.
+    const url = `/v1/blobs/${sealed}`;
+    const authorization = signReadAuthorization({
+      did: web.node.operator,
+      seed: web.node.operatorKey.seed,
+      target: `GET ${url}`,
+    });
+    const res = await web.node.app.inject({ method: 'GET', url, headers: { authorization } });
+    assert.equal(res.statusCode, 200, res.body);
+    assert.deepEqual(openSealedDescription(new Uint8Array(res.rawPayload), sealed), {
+      title: 'Sealed survey plate',
+      creators: [{ name: 'Survey Team' }],
+    });
     problems.assertNone();
     await context.close();
   });

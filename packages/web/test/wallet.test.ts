@@ -231,7 +231,7 @@ describe('wallet and regulator console', () => {
     );
     const [work] = (await client.assets({ limit: 1 })).items.filter((a) => !a.frozen);
     const demo = (await client.assets({ limit: 100 })).items.find(
-      (a) => a.metadata.creators.every((c) => c.name !== 'Test Creator') && !a.frozen,
+      (a) => a.metadata.creators?.every((c) => c.name !== 'Test Creator') && !a.frozen,
     );
     const target = demo ?? work!;
 

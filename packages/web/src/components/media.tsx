@@ -12,6 +12,7 @@ import { t } from '../explorer/strings.js';
 import { useLanguage } from '../i18n.js';
 import type { ModelStats, ModelViewer } from './model-viewer.js';
 import { DidLink, formatBytes, Hash, LoadState, Time, useLoad } from './ui.js';
+import { workTitle } from './work-title.js';
 
 export const MODEL_MEDIA_TYPES = ['model/gltf-binary', 'model/gltf+json'];
 /** Grades whose content is served only on a signed read (docs/data-grades.md). */
@@ -32,7 +33,7 @@ export function hasWebGL(): boolean {
 
 export function WorkMedia({ asset }: { asset: AssetRecord }) {
   useLanguage();
-  const title = asset.metadata.title;
+  const title = workTitle(asset.metadata);
   if (asset.takenDown) return <TakedownNotice id={asset.takenDown.takedown} />;
   if (GRADES_NEEDING_SIGNED_READ.includes(asset.metadata.grade)) return <GradedNotice asset={asset} />;
   const url = api.blobUrl(asset.cid);
@@ -69,7 +70,7 @@ export function FileCard({ asset }: { asset: AssetRecord }) {
       </span>
       <div>
         <p>
-          <strong>{asset.metadata.title}</strong>
+          <strong>{workTitle(asset.metadata)}</strong>
         </p>
         <p>
           {asset.mediaType} · {formatBytes(asset.size)}

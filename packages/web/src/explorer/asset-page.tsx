@@ -6,6 +6,7 @@ import { api } from '../api.js';
 import { WorkMedia } from '../components/media.js';
 import { PlaceMap } from '../components/place-map.js';
 import { AssetLink, DidLink, Facts, formatBytes, Hash, LoadState, Time, useLoad } from '../components/ui.js';
+import { workTitle } from '../components/work-title.js';
 import { language, useLanguage } from '../i18n.js';
 import type { PageProps } from '../router.js';
 import { markRendered } from './perf.js';
@@ -48,11 +49,13 @@ export default function AssetPage({ params }: PageProps) {
     <article class="asset-page">
       <header class="asset-head">
         <p class="eyebrow">{asset.mediaType}</p>
-        <h1>{m.title}</h1>
-        <p class="byline">
-          {m.creators.map((c) => c.name).join(', ')}
-          {m.created && <> · {m.created}</>}
-        </p>
+        <h1>{workTitle(m)}</h1>
+        {m.creators && (
+          <p class="byline">
+            {m.creators.map((c) => c.name).join(', ')}
+            {m.created && <> · {m.created}</>}
+          </p>
+        )}
         {explicit && (
           <p class="ai-label" role="note" data-label={explicit.Label}>
             <span class="ai-mark" aria-hidden="true">
@@ -69,6 +72,17 @@ export default function AssetPage({ params }: PageProps) {
         <div class="asset-main">
           <WorkMedia asset={asset} />
           {m.description && <p class="description">{m.description}</p>}
+          {m.sealed && (
+            <div class="notice graded sealed" role="note">
+              <p>
+                <strong>{t('sealedDescription')}</strong>
+              </p>
+              <p>{t('sealedWho', { grade: t(`grade.${m.grade}`) })}</p>
+              <p>
+                <Hash value={m.sealed} />
+              </p>
+            </div>
+          )}
           <ProvenancePanel asset={asset} />
         </div>
         <aside class="asset-side">
@@ -105,7 +119,7 @@ export default function AssetPage({ params }: PageProps) {
           {m.place && (
             <section aria-labelledby="place-h">
               <h2 id="place-h">{t('place')}</h2>
-              <PlaceMap place={m.place} label={m.place.name ?? t('placeOf', { title: m.title })} />
+              <PlaceMap place={m.place} label={m.place.name ?? t('placeOf', { title: workTitle(m) })} />
             </section>
           )}
           {asset.editions && <Editions id={asset.id} />}

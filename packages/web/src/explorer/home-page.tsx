@@ -5,6 +5,7 @@ import { useEffect, useRef, useState } from 'preact/hooks';
 import { api, getJson } from '../api.js';
 import { PlaceMap } from '../components/place-map.js';
 import { AssetLink, DidLink, Hash, LoadState, Time, useLoad } from '../components/ui.js';
+import { workTitle } from '../components/work-title.js';
 import { useLanguage } from '../i18n.js';
 import type { PageProps } from '../router.js';
 import { checkpointSize, FEED_DEFAULTS, type FeedEntry, noteSigners, readFeedEntry } from './feed.js';
@@ -392,10 +393,11 @@ function AssetCard({ asset }: { asset: AssetRecord }) {
             </span>
           )}
         </span>
-        <span class="card-title">{asset.metadata.title}</span>
+        <span class="card-title">{workTitle(asset.metadata)}</span>
       </a>
       <span class="card-meta">
-        {asset.metadata.creators.map((c) => c.name).join(', ')} · {t(`grade.${asset.metadata.grade}`)}
+        {asset.metadata.creators && `${asset.metadata.creators.map((c) => c.name).join(', ')} · `}
+        {t(`grade.${asset.metadata.grade}`)}
       </span>
     </li>
   );

@@ -14,6 +14,7 @@ import type { ComponentChildren } from 'preact';
 import { useEffect, useState } from 'preact/hooks';
 import { api, getJson } from '../api.js';
 import { AssetLink, DidLink, Facts, Hash, LoadState, Time, useLoad } from '../components/ui.js';
+import { workTitle } from '../components/work-title.js';
 import { useLanguage } from '../i18n.js';
 import type { PageProps } from '../router.js';
 import { markRendered } from './perf.js';
@@ -140,7 +141,7 @@ export default function IdentityPage({ params }: PageProps) {
           <List title={t('holds')} empty={works.length === 0 && editions.length === 0}>
             {works.map((work) => (
               <li key={work.id}>
-                <AssetLink id={work.id} title={work.metadata.title} />{' '}
+                <AssetLink id={work.id} title={workTitle(work.metadata)} />{' '}
                 <span class="muted">{work.mediaType}</span>
               </li>
             ))}
@@ -154,7 +155,8 @@ export default function IdentityPage({ params }: PageProps) {
           <List title={t('registeredWorks')} empty={registered.length === 0} note={t('registeredNote')}>
             {registered.map((work) => (
               <li key={work.id}>
-                <AssetLink id={work.id} title={work.metadata.title} /> <Time iso={work.registered.time} />
+                <AssetLink id={work.id} title={workTitle(work.metadata)} />{' '}
+                <Time iso={work.registered.time} />
               </li>
             ))}
           </List>
@@ -263,7 +265,8 @@ function useTitles(c: Circulation | undefined): Map<string, string> {
     if (!c) return;
     let live = true;
     const known = new Map<string, string>();
-    for (const item of c.holdings.items) if (item.kind === 'asset') known.set(item.id, item.metadata.title);
+    for (const item of c.holdings.items)
+      if (item.kind === 'asset') known.set(item.id, workTitle(item.metadata));
     const wanted = new Set<string>();
     for (const item of c.holdings.items) if (item.kind === 'edition') wanted.add(item.asset);
     for (const list of [c.licensed, c.granted, c.listings, c.bought, c.sold])
@@ -271,7 +274,7 @@ function useTitles(c: Circulation | undefined): Map<string, string> {
     const missing = [...wanted].filter((id) => !known.has(id)).slice(0, 40);
     Promise.all(missing.map((id) => api.asset(id).catch(() => undefined))).then((found) => {
       if (!live) return;
-      for (const asset of found) if (asset) known.set(asset.id, asset.metadata.title);
+      for (const asset of found) if (asset) known.set(asset.id, workTitle(asset.metadata));
       setTitles(new Map(known));
     });
     setTitles(new Map(known));

@@ -207,7 +207,7 @@ function Badge({
       )}
       {verdict.verified && checkpoint && (
         <p>
-          {t('verifiedDetail', {
+          {t(verdict.entries.length === 1 ? 'verifiedDetailOne' : 'verifiedDetail', {
             n: verdict.entries.length,
             size: checkpoint.size,
             origin: checkpoint.origin,

@@ -72,6 +72,10 @@ export const t = defineStrings({
     'grade.general': 'general',
     'grade.important': 'important',
     'grade.core': 'core',
+    sealedTitle: 'A {grade} work, its description sealed',
+    sealedDescription: 'Sealed description',
+    sealedWho:
+      "The policy seals the descriptions of {grade} works: its title, creators, dates and place are not on the public log, which holds only the fingerprint (CID) of the sealed document. It is served to the same readers as the content, and each read is recorded in the work's access log.",
     download: 'Download',
     noWebGL:
       'This browser cannot show the 3D view (WebGL is turned off or missing). The file can still be downloaded.',
@@ -116,6 +120,8 @@ export const t = defineStrings({
     entryNo: 'entry #{index}',
     checking: 'Checking {n} entries in this browser…',
     verified: 'Verified in this browser',
+    verifiedDetailOne:
+      "The entry was fetched from the log, hashes to the transaction shown, is signed by its actor, and is proven to be in the log's tree of {size} entries, whose checkpoint is signed by {origin}'s key.",
     verifiedDetail:
       "Each of the {n} entries was fetched from the log, hashes to the transaction shown, is signed by its actor, and is proven to be in the log's tree of {size} entries, whose checkpoint is signed by {origin}'s key.",
     notVerified: 'Not verified',
@@ -268,6 +274,10 @@ export const t = defineStrings({
     'grade.general': '一般',
     'grade.important': '重要',
     'grade.core': '核心',
+    sealedTitle: '{grade}级作品（描述已密封）',
+    sealedDescription: '密封描述',
+    sealedWho:
+      '政策密封{grade}级作品的描述：其标题、创作者、日期和地点不在公开日志上，日志只保存密封文档的指纹（CID）。密封文档只提供给可读取内容的读者，每次读取都记入该作品的访问日志。',
     download: '下载',
     noWebGL: '此浏览器无法显示三维视图（WebGL 已关闭或不可用）。仍可下载文件。',
     modelLoading: '正在加载三维模型…',
@@ -310,6 +320,8 @@ export const t = defineStrings({
     entryNo: '第 {index} 条',
     checking: '正在本浏览器中核验 {n} 条记录…',
     verified: '已在本浏览器中核验',
+    verifiedDetailOne:
+      '这条记录取自日志本身：哈希与所示交易一致，由行为人签名，并已证明包含在含 {size} 条记录的日志树中，其检查点由 {origin} 的密钥签名。',
     verifiedDetail:
       '这 {n} 条记录均取自日志本身：哈希与所示交易一致，由行为人签名，并已证明包含在含 {size} 条记录的日志树中，其检查点由 {origin} 的密钥签名。',
     notVerified: '未通过核验',

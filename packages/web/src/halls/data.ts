@@ -2,6 +2,7 @@
 // work's content is to the scene (a picture, a model, a video, or a placeholder saying why not).
 import type { AssetRecord, Placement, SpaceRecord } from '@cinnabar/core';
 import { ApiProblem, getJson } from '../api.js';
+import { workTitle } from '../components/work-title.js';
 
 export interface SpacePage {
   items: SpaceRecord[];
@@ -81,7 +82,7 @@ export async function loadWorks(placements: readonly Placement[]): Promise<HallW
   return Promise.all(
     placements.map(async (placement, index): Promise<HallWork> => {
       const asset = await records.get(placement.asset)!;
-      const title = placement.label ?? asset?.metadata.title ?? placement.asset.slice(0, 12);
+      const title = placement.label ?? (asset ? workTitle(asset.metadata) : placement.asset.slice(0, 12));
       if (!asset) return { placement, index, title, status: { state: 'missing' } };
       return { placement, index, title, asset, status: workStatus(asset) };
     }),

@@ -16,6 +16,7 @@ import {
 } from '@cinnabar/core';
 import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
 import { getJson } from '../api.js';
+import { workTitle } from '../components/work-title.js';
 import { useLanguage } from '../i18n.js';
 import { submit, useSession } from '../keys/session.js';
 import { navigate, type PageProps } from '../router.js';
@@ -98,7 +99,7 @@ async function candidates(did: string): Promise<Candidate[]> {
     out.push({
       asset: record.id,
       ...(item.kind === 'edition' ? { edition: item.number } : {}),
-      title: record.metadata.title,
+      title: workTitle(record.metadata),
       kind: workKind(record.mediaType),
       licensed: false,
     });
@@ -116,7 +117,7 @@ async function candidates(did: string): Promise<Candidate[]> {
     if (record)
       out.push({
         asset: record.id,
-        title: record.metadata.title,
+        title: workTitle(record.metadata),
         kind: workKind(record.mediaType),
         licensed: true,
       });

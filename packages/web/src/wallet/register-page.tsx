@@ -3,15 +3,19 @@
 // asset.register here, and keep the receipt (<cid>.receipt.json, as `cinnabar register` writes it,
 // which `cinnabar verify` checks offline).
 import {
+  type AssetDescription,
   type BlobUploaded,
   cidFromBytes,
   DATA_GRADES,
   type JsonObject,
+  type LedgerRecord,
+  sealDescription,
   type TxAccepted,
   verifyReceipt,
 } from '@cinnabar/core';
 import { useState } from 'preact/hooks';
 import { api } from '../api.js';
+import { useLoad } from '../components/ui.js';
 import { useLanguage } from '../i18n.js';
 import { authorizeUpload, submit, useSession } from '../keys/session.js';
 import { useTextUrl } from './download.js';
@@ -77,6 +81,11 @@ export default function RegisterPage() {
   const [spanStart, setSpanStart] = useState('');
   const [spanEnd, setSpanEnd] = useState('');
 
+  const ledger = useLoad<LedgerRecord>(() => api.ledger(), []);
+  const sealedGrades: readonly string[] =
+    ledger.state === 'ok' ? (ledger.value.policy.sealDescriptions ?? []) : [];
+  const sealing = sealedGrades.includes(grade);
+
   const receiptText = accepted ? `${JSON.stringify(accepted.receipt, null, 2)}\n` : undefined;
   const receiptUrl = useTextUrl(receiptText);
 
@@ -119,16 +128,32 @@ export default function RegisterPage() {
     setError(undefined);
     try {
       const where = withPlace ? placeBody(place) : undefined;
-      const body: JsonObject = {
-        cid: uploaded.cid,
-        size: uploaded.size,
-        mediaType: uploaded.mediaType,
+      const described: JsonObject = {
         title: title.trim(),
         ...(description.trim() ? { description: description.trim() } : {}),
         creators: creators
           .filter((c) => c.name.trim())
           .map((c) => ({ name: c.name.trim(), ...(c.role.trim() ? { role: c.role.trim() } : {}) })),
         ...(created ? { created } : {}),
+        ...(where ? { place: where as JsonObject } : {}),
+        ...(spanStart ? { timeSpan: { start: spanStart, ...(spanEnd ? { end: spanEnd } : {}) } } : {}),
+      };
+      // Where the policy seals this grade's descriptions, the description goes to the node as a
+      // sealed document (uploaded like the work), and the body names it by its CID.
+      let describedOrSealed: JsonObject = described;
+      const sealedNow: readonly string[] = (await api.ledger()).policy.sealDescriptions ?? [];
+      if (sealedNow.includes(grade)) {
+        const sealed = sealDescription(described as unknown as AssetDescription);
+        const size = sealed.bytes.length;
+        const authorization = await authorizeUpload({ cid: sealed.cid, size });
+        await api.uploadBlob({ bytes: sealed.bytes, cid: sealed.cid, size, authorization });
+        describedOrSealed = { sealed: sealed.cid };
+      }
+      const body: JsonObject = {
+        cid: uploaded.cid,
+        size: uploaded.size,
+        mediaType: uploaded.mediaType,
+        ...describedOrSealed,
         licence: licence.trim(),
         grade,
         ...(ai.on
@@ -140,8 +165,6 @@ export default function RegisterPage() {
               },
             }
           : {}),
-        ...(where ? { place: where as JsonObject } : {}),
-        ...(spanStart ? { timeSpan: { start: spanStart, ...(spanEnd ? { end: spanEnd } : {}) } } : {}),
       };
       const result = await submit('asset.register', body);
       setAccepted(result);
@@ -420,6 +443,11 @@ export default function RegisterPage() {
                   <option value={g}>{t(`grade_${g}`)}</option>
                 ))}
               </select>
+              {sealing && (
+                <p class="hint" role="note">
+                  {t('sealedByPolicy')}
+                </p>
+              )}
             </div>
           </div>
           <fieldset>

@@ -94,6 +94,8 @@ export const t = defineStrings({
     grade_general: 'General: anyone may read',
     grade_important: 'Important: signed, logged reads',
     grade_core: 'Core: signed, logged reads',
+    sealedByPolicy:
+      'The policy seals the descriptions of works of this grade: the title, description, creators, dates and place are sealed here, in your browser, and kept off the public log, which holds only the sealed document’s fingerprint.',
     aiLabelHeading: 'AI-generated content label (GB 45438-2025)',
     aiLabelDeclare: 'This work is generated or synthesized by AI',
     aiLabelCategory: 'Label',
@@ -340,6 +342,8 @@ export const t = defineStrings({
     grade_general: '一般：任何人可读',
     grade_important: '重要：签名读取并记录',
     grade_core: '核心：签名读取并记录',
+    sealedByPolicy:
+      '政策密封此分级作品的描述：标题、描述、创作者、日期和地点在您的浏览器中密封，不上公开日志，日志只保存密封文档的指纹。',
     aiLabelHeading: '人工智能生成内容标识（GB 45438-2025）',
     aiLabelDeclare: '本作品由人工智能生成或合成',
     aiLabelCategory: '标识（Label）',

@@ -13,6 +13,7 @@ import {
 } from '@cinnabar/core';
 import { useEffect, useState } from 'preact/hooks';
 import { api } from '../api.js';
+import { workTitle } from '../components/work-title.js';
 import { useLanguage } from '../i18n.js';
 import { authorizeRead, submit, useSession } from '../keys/session.js';
 import { IdentityPanel } from './identity-panel.js';
@@ -100,7 +101,7 @@ function Wallet({ did }: { did: string }) {
           ]),
         ].filter((id) => !(id in titles));
         const found = await Promise.all(
-          missing.map((id) => api.asset(id).then((a) => [id, a?.metadata.title ?? id])),
+          missing.map((id) => api.asset(id).then((a) => [id, a ? workTitle(a.metadata) : id])),
         );
         if (live && found.length) setTitles((old) => ({ ...old, ...Object.fromEntries(found) }));
       } catch (cause) {
@@ -124,7 +125,7 @@ function Wallet({ did }: { did: string }) {
   };
 
   const titleOf = (item: Item) =>
-    item.kind === 'asset' ? item.metadata.title : (titles[item.asset] ?? item.asset);
+    item.kind === 'asset' ? workTitle(item.metadata) : (titles[item.asset] ?? item.asset);
   const act = async (what: string, work: () => Promise<string>) => {
     if (await action.run(what, work)) reload();
   };
@@ -594,8 +595,8 @@ function Offers(props: { did: string; act: Act; tick: number }) {
           for (const record of page.items) {
             const title =
               record.kind === 'asset'
-                ? record.metadata.title
-                : ((await api.asset(record.asset))?.metadata.title ?? '');
+                ? workTitle(record.metadata)
+                : await api.asset(record.asset).then((a) => (a ? workTitle(a.metadata) : ''));
             const offer = offerOf(record, did, title);
             if (offer) found.push(offer);
           }
