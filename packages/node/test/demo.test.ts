@@ -4,8 +4,15 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { CinnabarClient, MemoryLedger, type SpaceRecord } from '@cinnabar/core';
+import {
+  CinnabarClient,
+  didKeyFromPublicKey,
+  MemoryLedger,
+  readSigner,
+  type SpaceRecord,
+} from '@cinnabar/core';
 import { type Document, Logger, NodeIO } from '@gltf-transform/core';
+import { ed25519 } from '@noble/curves/ed25519.js';
 import {
   ALL_RIGHTS_RESERVED,
   DEMO_IDENTITY_SEED_PREFIX,
@@ -258,11 +265,28 @@ test('seeding a new node: the works, editions, a sale, licences, a gift and two 
     const result = await seedDemo(node.app, node.operatorKey);
     assert.deepEqual(
       { ...result, spaces: result.spaces?.length },
-      { seeded: true, identities: demoIdentities().length, assets: 12, spaces: 2 },
+      { seeded: true, identities: demoIdentities().length, assets: 13, spaces: 2 },
     );
     const { works } = await demoCollection();
     const client = new CinnabarClient({ baseUrl: node.url });
-    const page = await client.assets({ limit: 100 });
+    const all = await client.assets({ limit: 100 });
+    assert.equal(all.items.length, 13);
+    // The catalogue's twelve in the clear, and one core work whose description is sealed, which its
+    // owner reads and checks against the CID on the log.
+    const sealed = all.items.filter((a) => a.metadata.sealed !== undefined);
+    assert.equal(sealed.length, 1);
+    assert.equal(sealed[0]!.metadata.grade, 'core');
+    assert.equal(sealed[0]!.metadata.title, undefined);
+    assert.deepEqual((await client.ledger()).policy.sealDescriptions, ['core']);
+    const studio = demoIdentities()[0]!;
+    const studioDid = didKeyFromPublicKey(ed25519.getPublicKey(studio.seed));
+    assert.equal(sealed[0]!.owner, studioDid);
+    const description = await client.sealedDescription(
+      sealed[0]!.metadata.sealed!,
+      readSigner({ did: studioDid, seed: studio.seed }),
+    );
+    assert.match(description.title, /Strain survey/);
+    const page = { items: all.items.filter((a) => a.metadata.sealed === undefined) };
     assert.equal(page.items.length, 12);
     const withEditions = page.items.filter((a) => a.editions);
     assert.equal(withEditions.length, 1);

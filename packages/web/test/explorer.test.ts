@@ -43,8 +43,8 @@ describe('web explorer', () => {
     await page.locator('[data-checkpoint-size]', { hasText: size.toLocaleString('en-GB') }).waitFor();
     await page.getByText('Signature checked in this browser').waitFor();
     const stats = (await web.node.app.inject('/v1/stats')).json() as { counts: Record<string, number> };
-    assert.equal(stats.counts.works, 12);
-    await page.locator('[data-count="works"]', { hasText: '12' }).waitFor();
+    assert.equal(stats.counts.works, 13);
+    await page.locator('[data-count="works"]', { hasText: '13' }).waitFor();
     assert.equal(
       await page.locator('[data-count="identities"]').innerText(),
       String(stats.counts.identities),
@@ -146,6 +146,22 @@ describe('web explorer', () => {
     assert.match(verified, /Each of the \d+ entries/);
     assert.equal(await page.locator('canvas').count(), 0);
     await web.screenshot(page, 'asset-graded');
+
+    // The demo's sealed work: no title on the log, so the page says what it is and names the
+    // sealed document; its registration still verifies in the browser.
+    const listed = (await web.node.app.inject('/v1/assets?limit=100')).json() as {
+      items: { id: string; metadata: { sealed?: string } }[];
+    };
+    const sealed = listed.items.find((a) => a.metadata.sealed !== undefined);
+    assert.ok(sealed, 'the demo has a work with a sealed description');
+    await page.goto(`/assets/${sealed.id}`);
+    await page.getByRole('heading', { level: 1, name: 'A core work, its description sealed' }).waitFor();
+    await page.getByText('Sealed description', { exact: true }).waitFor();
+    await page.getByText(/The policy seals the descriptions of core works/).waitFor();
+    await page.locator(`.notice.sealed code.hash[title="${sealed.metadata.sealed}"]`).waitFor();
+    assert.match(await verdict(page, 'verified'), /The entry was fetched from the log/);
+    assert.equal(await page.getByText('Strain survey').count(), 0);
+    await web.screenshot(page, 'asset-sealed');
     problems.assertNone();
     await context.close();
   });

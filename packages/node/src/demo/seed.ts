@@ -8,6 +8,7 @@ import {
   issueRealNameCredential,
   issueRoleCredential,
   type JsonObject,
+  sealDescription,
   sha256,
   signTransaction,
   signUploadAuthorization,
@@ -15,7 +16,7 @@ import {
 } from '@cinnabar/core';
 import { ed25519 } from '@noble/curves/ed25519.js';
 import type { FastifyInstance } from 'fastify';
-import { demoCollection } from './catalogue.js';
+import { demoCollection, MUSEUM } from './catalogue.js';
 import { DEMO_LOANS, demoSpaces } from './spaces.js';
 
 export interface SeedResult {
@@ -201,5 +202,67 @@ export async function seedDemo(
     spaces.push(
       (await post(signers[space.curator]!.sign('space.create', space.body as unknown as JsonObject))).txId,
     );
-  return { seeded: true, identities: identities.length, assets: works.length, spaces };
+
+  // A sealed description (docs/sealed-descriptions.md): the operator starts sealing the descriptions
+  // of core works (those registered before keep theirs public), and the museum registers a survey
+  // dataset whose title, creators and place reach the log only as a sealed document's CID.
+  const ledger = (await app.inject('/v1/ledger')).json() as { policy: JsonObject };
+  await post(op.sign('policy.set', { policy: { ...ledger.policy, sealDescriptions: ['core'] } }));
+  await registerSealedSurvey(app, signers[MUSEUM]!, post);
+  return { seeded: true, identities: identities.length, assets: works.length + 1, spaces };
+}
+
+/** The demo's sealed work: a small survey dataset graded core, its description sealed. */
+async function registerSealedSurvey(
+  app: FastifyInstance,
+  signer: Signer,
+  post: (entry: Uint8Array) => Promise<{ txId: string; subject: { asset?: string } }>,
+): Promise<void> {
+  const upload = async (bytes: Uint8Array, cid: string) => {
+    const res = await app.inject({
+      method: 'PUT',
+      url: '/v1/blobs',
+      headers: {
+        authorization: signUploadAuthorization({
+          did: signer.did,
+          seed: signer.seed,
+          cid,
+          size: bytes.length,
+        }),
+        'content-type': 'application/octet-stream',
+        'content-length': String(bytes.length),
+      },
+      payload: Buffer.from(bytes),
+    });
+    if (res.statusCode >= 300) throw new Error(`demo upload refused: ${res.body}`);
+    return (res.json() as { mediaType: string }).mediaType;
+  };
+  // Strain gauges on a gate's timber frame: the kind of survey whose whereabouts are themselves sensitive.
+  const readings = Array.from({ length: 24 }, (_, i) => ({
+    gauge: `G${String(i + 1).padStart(2, '0')}`,
+    beam: ['east', 'west', 'north', 'south'][i % 4],
+    height: Number((3 + (i % 6) * 1.5).toFixed(1)),
+    microstrain: Math.round(120 + 40 * Math.sin(i)),
+  }));
+  const bytes = utf8Encode(`${JSON.stringify({ survey: 'timber frame strain', readings }, null, 2)}\n`);
+  const cid = cidFromBytes(bytes);
+  const mediaType = await upload(bytes, cid);
+  const sealed = sealDescription({
+    title: 'Strain survey of a gate’s timber frame',
+    description:
+      'Twenty-four strain gauges on the beams of a Ming-dynasty gate tower, read during restoration. Graded core: the positions of the sensors are not for the public. A demo dataset.',
+    creators: [{ name: 'Capital Museum Digital Studio', role: 'survey' }],
+    created: new Date().toISOString().slice(0, 7),
+    place: { point: { lat: 39.8997, lng: 116.3913 }, level: 8, name: 'Gate tower, Beijing' },
+  });
+  await upload(sealed.bytes, sealed.cid);
+  const body: AssetRegister = {
+    cid,
+    size: bytes.length,
+    mediaType,
+    licence: 'LicenseRef-Cinnabar-All-Rights-Reserved',
+    grade: 'core',
+    sealed: sealed.cid,
+  };
+  await post(signer.sign('asset.register', body as unknown as JsonObject));
 }
