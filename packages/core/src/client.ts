@@ -238,6 +238,8 @@ export type ReadAuthorizer = (target: string) => string;
 export interface ReadRequestOptions {
   /** Signs the request when the node asks for it (graded content). */
   authorize?: ReadAuthorizer;
+  /** Sign the first request, not only after a 401: for bytes known to need it (a graded work's, a sealed description). */
+  signFirst?: boolean;
   /** A Range header value, e.g. bytes=0-1023. */
   range?: string;
   signal?: AbortSignal;
@@ -647,7 +649,7 @@ export class CinnabarClient {
    * without credentials first; when the node answers 401 `read_authorization_required` (a work
    * graded `important` or `core`, docs/data-grades.md) and `authorize` is given, asked again with
    * the Authorization header it returns for the target (readSigner from read-auth.ts). So the
-   * reader is named only where the node needs to know.
+   * reader is named only where the node needs to know; with `signFirst`, signed at once.
    */
   async openBlob(cid: string, options: ReadRequestOptions = {}): Promise<Response> {
     const path = `v1/blobs/${encodeURIComponent(cid)}`;
@@ -655,6 +657,8 @@ export class CinnabarClient {
       ...(options.range ? { headers: { range: options.range } } : {}),
       ...(options.signal ? { signal: options.signal } : {}),
     };
+    if (options.signFirst && options.authorize)
+      return this.send('GET', path, this.signedInit('GET', path, init, options.authorize));
     try {
       return await this.send('GET', path, init);
     } catch (error) {
@@ -665,13 +669,14 @@ export class CinnabarClient {
 
   /**
    * The sealed description of a work (`metadata.sealed`, docs/sealed-descriptions.md), read like
-   * graded content: signed with `authorize` when the node asks (the work's owner, an edition owner,
+   * graded content: signed with `authorize` (the work's owner, an edition owner,
    * a licensee, the operator or a regulator), and recorded in the work's access log. Checked against
    * its CID and opened; throws CinnabarError('malformed_sealed_description') if the node sent
    * anything else.
    */
   async sealedDescription(cid: string, authorize: ReadAuthorizer): Promise<AssetDescription> {
-    const response = await this.openBlob(cid, { authorize });
+    // Always private (whatever the work's grade now): signed at once.
+    const response = await this.openBlob(cid, { authorize, signFirst: true });
     const bytes = await readAtMost(
       response,
       MAX_SEALED_DESCRIPTION_BYTES,

@@ -19,6 +19,7 @@ import {
   isCinnabarApiError,
   issueRoleCredential,
   type JsonObject,
+  readSigner,
   type SignedTransaction,
   signTransaction,
   signUploadAuthorization,
@@ -382,6 +383,45 @@ describe('CinnabarClient against a running node', () => {
     assert.equal(error.code, 'fetch_failed');
     assert.equal(error.status, 0);
     assert.ok(error.cause);
+  });
+
+  test('openBlob() of a core work: unsigned first and signed when asked, or signed at once with signFirst', async () => {
+    const carol = new Actor();
+    await client.submit(carol.sign('identity.register', { kind: 'person', name: 'Carol' }));
+    const bytes = new TextEncoder().encode('a work graded core, for the client\n');
+    await client.uploadBlob({
+      bytes,
+      cid: cidFromBytes(bytes),
+      size: bytes.length,
+      authorization: carol.upload(bytes),
+    });
+    const body = { ...(registration(bytes, 'Core', 'application/octet-stream') as object), grade: 'core' };
+    await client.submit(carol.sign('asset.register', body as JsonObject));
+    const sent: (string | null)[] = [];
+    const counting = new CinnabarClient({
+      baseUrl: node.url,
+      fetch: (input, init) => {
+        sent.push(new Headers(init?.headers).get('authorization'));
+        return fetch(input, init);
+      },
+    });
+    const authorize = readSigner({ did: carol.did, seed: carol.seed });
+    const cid = cidFromBytes(bytes);
+
+    const asked = await counting.openBlob(cid, { authorize });
+    assert.deepEqual(new Uint8Array(await asked.arrayBuffer()), bytes);
+    assert.equal(sent.length, 2);
+    assert.equal(sent[0], null, 'the first request names nobody');
+    assert.match(sent[1]!, /^Cinnabar-Read /);
+
+    sent.length = 0;
+    const signed = await counting.openBlob(cid, { authorize, signFirst: true });
+    assert.deepEqual(new Uint8Array(await signed.arrayBuffer()), bytes);
+    assert.equal(sent.length, 1);
+    assert.match(sent[0]!, /^Cinnabar-Read /);
+
+    const unsigned = await apiError(counting.openBlob(cid));
+    assert.equal(unsigned.code, 'read_authorization_required');
   });
 
   test('answers are bounded, and must be JSON objects; a non-problem error keeps its status', async () => {
