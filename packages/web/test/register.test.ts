@@ -164,6 +164,16 @@ describe('register a work from the browser', () => {
       title: 'Sealed survey plate',
       creators: [{ name: 'Survey Team' }],
     });
+
+    // In the wallet the holding has no title on the log; its owner reads it, signed, checked.
+    await page.goto('/wallet');
+    const holding = page.locator(`li.holding[data-asset="${asset}"]`);
+    await holding.getByText('A core work, its description sealed').waitFor();
+    await holding.getByRole('button', { name: 'Read the sealed description (signed)' }).click();
+    const unsealed = holding.getByTestId('unsealed');
+    await unsealed.getByText('Sealed survey plate').waitFor();
+    assert.match(await unsealed.innerText(), /checked against its CID on the log/);
+    assert.match(await unsealed.innerText(), /Survey Team/);
     problems.assertNone();
     await context.close();
   });

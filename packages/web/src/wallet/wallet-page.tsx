@@ -2,6 +2,7 @@
 // (transfer, licence, list for sale or cancel a listing, certificates, the content itself, with a
 // signed read where the work is graded), offers waiting for it to accept, and licences it holds.
 import {
+  type AssetDescription,
   type AssetRecord,
   type EditionRecord,
   hexEncode,
@@ -244,6 +245,9 @@ function Holding(props: { item: Item; title: string; did: string; busy: string |
         </span>
       </div>
       {item.kind === 'asset' ? <ContentLink record={item} /> : null}
+      {item.kind === 'asset' && item.metadata.sealed ? (
+        <SealedDescription cid={item.metadata.sealed} />
+      ) : null}
       <Certificates
         asset={asset}
         holder={did}
@@ -339,7 +343,7 @@ function ContentLink({ record }: { record: AssetRecord }) {
       // The node asks graded works' readers to sign (401 read_authorization_required): sign up
       // front, since the grade says it will.
       const header = await authorizeRead(`GET ${path}`);
-      const response = await api.openBlob(record.cid, { authorize: () => header });
+      const response = await api.openBlob(record.cid, { authorize: () => header, signFirst: true });
       const blob = await response.blob();
       setUrl(URL.createObjectURL(blob));
     } catch (cause) {
@@ -358,6 +362,46 @@ function ContentLink({ record }: { record: AssetRecord }) {
         </button>
       )}
       <Problem error={error} />
+    </div>
+  );
+}
+
+/**
+ * A sealed description (docs/sealed-descriptions.md), read for its holder: signed like graded content,
+ * recorded in the work's access log, and checked against the CID on the log before it is shown.
+ */
+function SealedDescription({ cid }: { cid: string }) {
+  const [error, setError] = useState<unknown>();
+  const [description, setDescription] = useState<AssetDescription | undefined>();
+  const read = async () => {
+    setError(undefined);
+    try {
+      const header = await authorizeRead(`GET /v1/blobs/${cid}`);
+      setDescription(await api.sealedDescription(cid, () => header));
+    } catch (cause) {
+      setError(cause);
+    }
+  };
+  if (!description)
+    return (
+      <div>
+        <button type="button" class="secondary" onClick={read}>
+          {t('readSealed')}
+        </button>
+        <Problem error={error} />
+      </div>
+    );
+  return (
+    <div class="unsealed" data-testid="unsealed">
+      <p class="hint">{t('sealedChecked')}</p>
+      <p>
+        <strong>{description.title}</strong>
+        {' · '}
+        {description.creators.map((c) => c.name).join(', ')}
+        {description.created ? ` · ${description.created}` : ''}
+      </p>
+      {description.description ? <p>{description.description}</p> : null}
+      {description.place?.name ? <p>{description.place.name}</p> : null}
     </div>
   );
 }
