@@ -133,6 +133,9 @@ describe('wallet and regulator console', () => {
     await holding.getByRole('button', { name: 'Cancel listing' }).click();
     await page.getByText(/Listing cancelled \(log entry \d+\)/).waitFor();
     assert.equal((await client.asset(asset))?.listing, undefined);
+    // The holdings are read again after each act: open the licence form once that has happened, or
+    // the re-render could close it under the test.
+    await holding.getByRole('button', { name: 'Cancel listing' }).waitFor({ state: 'detached' });
 
     await holding.getByText('Grant a licence', { exact: true }).click();
     await holding.getByLabel("Licensee's DID").fill(licensee);
