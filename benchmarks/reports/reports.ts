@@ -157,7 +157,8 @@ interface Held {
   record: AssetRecord;
 }
 
-async function fill(storage: LogStorage, o: { entries: number; seed: number }): Promise<void> {
+/** Write the benchmark's store of `entries` entries into `storage` (deterministic for a seed). */
+export async function fill(storage: LogStorage, o: { entries: number; seed: number }): Promise<void> {
   const random = mulberry32(o.seed);
   const operatorSeed = new Uint8Array(32).fill(1);
   const operator = didFromSeed(operatorSeed);

@@ -1,6 +1,6 @@
 import type { CellSearch, PlaceRow, VersionRow } from '../ledger/place-index.js';
 import type { StoredTile } from '../log/stored-tile.js';
-import type { ActivityKind, ActivityRow, PolicyChange } from '../supervision/activity.js';
+import type { ActivityKind, ActivityRow, MoveKind, MoveRow, PolicyChange } from '../supervision/activity.js';
 
 /** A signed checkpoint as stored: its tree size, root hash and the signed note text. */
 export interface StoredCheckpoint {
@@ -185,6 +185,8 @@ export interface SupervisionReads {
   activityByDay(query: ActivityQuery): Promise<ActivityDayCount[]>;
   /** Activity rows of these kinds, in log order. */
   readActivity(kinds: readonly ActivityKind[]): Promise<ActivityRow[]>;
+  /** The moves and listings of these kinds, in log order, with only what the alert rules read. */
+  readMoves(kinds: readonly MoveKind[]): Promise<MoveRow[]>;
   /** The policies the ledger took on (genesis, each policy.set), in log order. */
   readPolicyChanges(): Promise<PolicyChange[]>;
   /** The identities holding the most items (works and editions), most first, then by DID. */

@@ -9,6 +9,9 @@ import {
   activityRows,
   BACKFILL_KINDS,
   backfillActivity,
+  MOVE_KINDS,
+  type MoveKind,
+  type MoveRow,
   POLICY_ENTRY_SUFFIXES,
   type PolicyChange,
   policyChanges,
@@ -275,6 +278,19 @@ class PostgresReads implements LogReads, LedgerReads, SupervisionReads, StatsRea
       [wanted],
     );
     return rows.map(activityFromSql);
+  }
+
+  async readMoves(kinds: readonly MoveKind[]): Promise<MoveRow[]> {
+    const wanted = kinds.filter((k) => MOVE_KINDS.includes(k));
+    if (wanted.length === 0) return [];
+    // float8: node-postgres gives numbers (bigint comes as text); indexes and times in milliseconds
+    // are far below 2^53. Named as MoveRow's fields, so the rows need no second object.
+    const { rows } = await this.db.query<MoveRow>(
+      'SELECT idx::float8 AS idx, kind, time::float8 AS time, asset, edition, from_did AS "from", to_did AS "to" ' +
+        'FROM cinnabar_activity WHERE kind = ANY($1::text[]) ORDER BY idx',
+      [wanted],
+    );
+    return rows;
   }
 
   async readPolicyChanges(): Promise<PolicyChange[]> {

@@ -46,6 +46,15 @@ export interface ActivityRow {
   grade: string | null;
 }
 
+/** The kinds of activity that move an item or offer it: what the wash-trading and rapid-flip rules read. */
+export const MOVE_KINDS = ['transfer', 'sale', 'listing'] as const;
+export type MoveKind = (typeof MOVE_KINDS)[number];
+
+/** An activity row of a move kind, with only the fields the rules read (a narrower, cheaper read). */
+export type MoveRow = Pick<ActivityRow, 'idx' | 'time' | 'asset' | 'edition' | 'from' | 'to'> & {
+  kind: MoveKind;
+};
+
 /** A policy the ledger took on at an entry (its genesis or a policy.set): the regime from then on. */
 export interface PolicyChange {
   idx: number;

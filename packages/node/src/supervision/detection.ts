@@ -14,7 +14,7 @@ import {
   transactionId,
 } from '@cinnabar/core';
 import type { LedgerReads, RealNameRow, SupervisionReads } from '../storage/log-storage.js';
-import type { ActivityRow } from './activity.js';
+import type { MoveRow } from './activity.js';
 import { toCsv } from './csv.js';
 
 export { DETECTION_RULES };
@@ -36,19 +36,22 @@ export interface Alert {
 const DAY_MS = 86_400_000;
 const MINUTE_MS = 60_000;
 
-function itemOf(row: ActivityRow): { asset: string; edition?: number } {
+function itemOf(row: MoveRow): { asset: string; edition?: number } {
   return row.edition === 0 ? { asset: row.asset } : { asset: row.asset, edition: row.edition };
 }
 
-function itemLabel(row: ActivityRow): string {
+function itemLabel(row: MoveRow): string {
   return row.edition === 0 ? `asset ${row.asset}` : `edition ${row.edition} of asset ${row.asset}`;
 }
 
-/** Rows grouped by item (work or edition), each group in log order, groups by their first entry. */
-function byItem(rows: readonly ActivityRow[]): ActivityRow[][] {
-  const groups = new Map<string, ActivityRow[]>();
+/**
+ * Rows grouped by item (work or edition), each group in log order, groups by their first entry.
+ * A work is keyed by its id alone, so that only editions' rows (a few) build a key string.
+ */
+export function groupByItem(rows: readonly MoveRow[]): MoveRow[][] {
+  const groups = new Map<string, MoveRow[]>();
   for (const row of rows) {
-    const key = `${row.asset}/${row.edition}`;
+    const key = row.edition === 0 ? row.asset : `${row.asset}/${row.edition}`;
     const group = groups.get(key);
     if (group) group.push(row);
     else groups.set(key, [row]);
@@ -56,7 +59,13 @@ function byItem(rows: readonly ActivityRow[]): ActivityRow[][] {
   return [...groups.values()];
 }
 
-const isMove = (row: ActivityRow) => row.kind === 'transfer' || row.kind === 'sale';
+const isMove = (row: MoveRow) => row.kind === 'transfer' || row.kind === 'sale';
+
+function countMoves(rows: readonly MoveRow[]): number {
+  let moves = 0;
+  for (const row of rows) if (isMove(row)) moves++;
+  return moves;
+}
 
 /**
  * Wash trading: an item changing hands at least `minMoves` times within `windowDays`, every move
@@ -64,13 +73,15 @@ const isMove = (row: ActivityRow) => row.kind === 'transfer' || row.kind === 'sa
  * make one alert, whose evidence is every move in them.
  */
 export function detectWashTrading(
-  activity: readonly ActivityRow[],
+  items: Iterable<readonly MoveRow[]>,
   rule: DetectionPolicy['washTrading'],
 ): Alert[] {
   const alerts: Alert[] = [];
   const window = rule.windowDays * DAY_MS;
-  for (const moves of byItem(activity.filter(isMove))) {
-    if (moves.length < rule.minMoves) continue;
+  for (const rows of items) {
+    // Most items change hands a few times: counted before anything is copied.
+    if (countMoves(rows) < rule.minMoves) continue;
+    const moves = rows.filter(isMove);
     const held = new Map<string, number>();
     const add = (did: string | null, n: number) => {
       if (did === null) return;
@@ -122,14 +133,13 @@ export function detectWashTrading(
  * acquisition and the first resale attempt after it.
  */
 export function detectRapidFlips(
-  activity: readonly ActivityRow[],
+  items: Iterable<readonly MoveRow[]>,
   rule: DetectionPolicy['rapidFlip'],
 ): Alert[] {
   const alerts: Alert[] = [];
   const holding = rule.holdingDays * DAY_MS;
-  const relevant = activity.filter((r) => isMove(r) || r.kind === 'listing');
-  for (const rows of byItem(relevant)) {
-    let acquired: ActivityRow | undefined;
+  for (const rows of items) {
+    let acquired: MoveRow | undefined;
     for (const row of rows) {
       if (acquired && row.time - acquired.time < holding) {
         const hours = (row.time - acquired.time) / 3_600_000;
@@ -259,11 +269,11 @@ export async function listAlerts(
   const wants = (r: DetectionRule) => rule === undefined || rule === r;
   const alerts: Alert[] = [];
   if (wants('washTrading') || wants('rapidFlip')) {
-    const activity = await reads.readActivity(
-      wants('rapidFlip') ? ['transfer', 'sale', 'listing'] : ['transfer', 'sale'],
+    const items = groupByItem(
+      await reads.readMoves(wants('rapidFlip') ? ['transfer', 'sale', 'listing'] : ['transfer', 'sale']),
     );
-    if (wants('washTrading')) alerts.push(...detectWashTrading(activity, thresholds.washTrading));
-    if (wants('rapidFlip')) alerts.push(...detectRapidFlips(activity, thresholds.rapidFlip));
+    if (wants('washTrading')) alerts.push(...detectWashTrading(items, thresholds.washTrading));
+    if (wants('rapidFlip')) alerts.push(...detectRapidFlips(items, thresholds.rapidFlip));
   }
   if (wants('sharedRealName'))
     alerts.push(...detectSharedRealNames(await reads.readRealNames(), thresholds.sharedRealName));

@@ -1,0 +1,41 @@
+// The alert rules at a million entries on SQLite, for profiling (node --cpu-prof): the store of
+// benchmarks/reports/reports.ts is built once into DIR (default /tmp/cinnabar-prof-alerts) and reused;
+// prints each rule's time.
+// Usage: node --conditions=development --import tsx benchmarks/prof-alerts.ts [DIR] [entries]
+import { existsSync, mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { SqliteStorage } from '@cinnabar/node';
+import { LogReader } from '../packages/node/src/http/log-reader.js';
+import { type DetectionRule, listAlerts } from '../packages/node/src/supervision/detection.js';
+import { fill } from './reports/reports.js';
+import { nowMs } from './support.js';
+
+const dir = process.argv[2] ?? '/tmp/cinnabar-prof-alerts';
+const entries = Number(process.argv[3] ?? 1_000_000);
+const file = join(dir, 'log.sqlite');
+const fresh = !existsSync(file);
+mkdirSync(dir, { recursive: true });
+const storage = new SqliteStorage(file);
+try {
+  await storage.init();
+  if (fresh) {
+    if (!(await storage.tryAcquireWriterLock())) throw new Error('no writer lock');
+    const t = nowMs();
+    await fill(storage, { entries, seed: 7 });
+    console.log(`built ${entries} entries in ${((nowMs() - t) / 1000).toFixed(1)} s`);
+  }
+  const reader = new LogReader(storage, undefined, 0);
+  const read = (start: number, count: number) => reader.entries(start, count);
+  for (const rule of ['washTrading', 'rapidFlip', 'sharedRealName', 'duplicateBurst', undefined] as (
+    | DetectionRule
+    | undefined
+  )[]) {
+    const t = nowMs();
+    const report = await listAlerts(storage, read, { ...(rule ? { rule } : {}), limit: 100 });
+    console.log(
+      `${rule ?? 'every rule'}: ${Math.round(nowMs() - t)} ms, ${report.alerts.length}${report.truncated ? '+' : ''} alerts`,
+    );
+  }
+} finally {
+  await storage.close();
+}
