@@ -103,26 +103,11 @@ export async function seedDemo(
   for (const work of works) {
     const signer = signers[work.creatorIndex]!;
     const cid = cidFromBytes(work.bytes);
-    const upload = await app.inject({
-      method: 'PUT',
-      url: '/v1/blobs',
-      headers: {
-        authorization: signUploadAuthorization({
-          did: signer.did,
-          seed: signer.seed,
-          cid,
-          size: work.bytes.length,
-        }),
-        'content-type': 'application/octet-stream',
-        'content-length': String(work.bytes.length),
-      },
-      payload: Buffer.from(work.bytes),
-    });
-    if (upload.statusCode >= 300) throw new Error(`demo upload refused: ${upload.body}`);
+    const mediaType = await upload(app, signer, work.bytes);
     const body: AssetRegister = {
       cid,
       size: work.bytes.length,
-      mediaType: (upload.json() as { mediaType: string }).mediaType,
+      mediaType,
       title: work.title,
       description: work.description,
       creators: work.creators,
@@ -212,31 +197,33 @@ export async function seedDemo(
   return { seeded: true, identities: identities.length, assets: works.length + 1, spaces };
 }
 
+/** Upload `bytes` through the node's API as `signer`; the media type the node found. */
+async function upload(app: FastifyInstance, signer: Signer, bytes: Uint8Array): Promise<string> {
+  const res = await app.inject({
+    method: 'PUT',
+    url: '/v1/blobs',
+    headers: {
+      authorization: signUploadAuthorization({
+        did: signer.did,
+        seed: signer.seed,
+        cid: cidFromBytes(bytes),
+        size: bytes.length,
+      }),
+      'content-type': 'application/octet-stream',
+      'content-length': String(bytes.length),
+    },
+    payload: Buffer.from(bytes),
+  });
+  if (res.statusCode >= 300) throw new Error(`demo upload refused: ${res.body}`);
+  return (res.json() as { mediaType: string }).mediaType;
+}
+
 /** The demo's sealed work: a small survey dataset graded core, its description sealed. */
 async function registerSealedSurvey(
   app: FastifyInstance,
   signer: Signer,
   post: (entry: Uint8Array) => Promise<{ txId: string; subject: { asset?: string } }>,
 ): Promise<void> {
-  const upload = async (bytes: Uint8Array, cid: string) => {
-    const res = await app.inject({
-      method: 'PUT',
-      url: '/v1/blobs',
-      headers: {
-        authorization: signUploadAuthorization({
-          did: signer.did,
-          seed: signer.seed,
-          cid,
-          size: bytes.length,
-        }),
-        'content-type': 'application/octet-stream',
-        'content-length': String(bytes.length),
-      },
-      payload: Buffer.from(bytes),
-    });
-    if (res.statusCode >= 300) throw new Error(`demo upload refused: ${res.body}`);
-    return (res.json() as { mediaType: string }).mediaType;
-  };
   // Strain gauges on a gate's timber frame: the kind of survey whose whereabouts are themselves sensitive.
   const readings = Array.from({ length: 24 }, (_, i) => ({
     gauge: `G${String(i + 1).padStart(2, '0')}`,
@@ -245,8 +232,7 @@ async function registerSealedSurvey(
     microstrain: Math.round(120 + 40 * Math.sin(i)),
   }));
   const bytes = utf8Encode(`${JSON.stringify({ survey: 'timber frame strain', readings }, null, 2)}\n`);
-  const cid = cidFromBytes(bytes);
-  const mediaType = await upload(bytes, cid);
+  const mediaType = await upload(app, signer, bytes);
   const sealed = sealDescription({
     title: 'Strain survey of a gate’s timber frame',
     description:
@@ -255,9 +241,9 @@ async function registerSealedSurvey(
     created: new Date().toISOString().slice(0, 7),
     place: { point: { lat: 39.8997, lng: 116.3913 }, level: 8, name: 'Gate tower, Beijing' },
   });
-  await upload(sealed.bytes, sealed.cid);
+  await upload(app, signer, sealed.bytes);
   const body: AssetRegister = {
-    cid,
+    cid: cidFromBytes(bytes),
     size: bytes.length,
     mediaType,
     licence: 'LicenseRef-Cinnabar-All-Rights-Reserved',
