@@ -19,7 +19,6 @@ import {
   type AcceptOptions,
   acceptTransaction,
   storedBlobFacts,
-  storedSealedBytes,
 } from '../../packages/node/src/ledger/accept.js';
 import { verifySignatureOffThread } from '../../packages/node/src/ledger/verify-pool.js';
 import { nowMs, summarize } from '../support.js';
@@ -150,7 +149,7 @@ export async function registrationInProcess(
       vkey: dir.vkey,
       submit: (entry, submission) => running.submit(entry, submission),
       blobFacts: storedBlobFacts(blobs),
-      sealedBytes: storedSealedBytes(blobs),
+      readBlob: (cid) => blobs.read(cid),
       maxClockSkewMs: NODE_DEFAULTS.maxClockSkewMs,
       ...(opts.offThreadVerify ? { verifySignature: verifySignatureOffThread } : {}),
     };

@@ -15,7 +15,7 @@ import { DATA_DIR_DEFAULTS, type DataDirOptions, initDataDir } from './data-dir.
 import { buildApp } from './http/app.js';
 import { LogReader } from './http/log-reader.js';
 import { ProblemError } from './http/problems.js';
-import { storedBlobFacts, storedSealedBytes } from './ledger/accept.js';
+import { storedBlobFacts } from './ledger/accept.js';
 import { NodeLedger } from './ledger/node-ledger.js';
 import { verifySignatureOffThread } from './ledger/verify-pool.js';
 import { loadLogState } from './log/log-state.js';
@@ -116,7 +116,7 @@ export async function startNode(options: Partial<NodeOptions> = {}): Promise<Run
         tx: {
           submit: (entry, submission) => running().submit(entry, submission),
           blobFacts: storedBlobFacts(blobs),
-          sealedBytes: storedSealedBytes(blobs),
+          readBlob: (cid) => blobs.read(cid),
           // Ed25519 checks run on libuv's thread pool, off the event loop.
           verifySignature: verifySignatureOffThread,
           maxClockSkewMs: opts.maxClockSkewMs,

@@ -155,7 +155,7 @@ function routeOnlyApp(ledger: boolean): FastifyInstance {
             tx: {
               submit: () => Promise.reject(new Error('unused')),
               blobFacts: async () => undefined,
-              sealedBytes: async () => undefined,
+              readBlob: async () => undefined,
               maxClockSkewMs: 1,
             },
             reads: unused<LedgerReads>(),

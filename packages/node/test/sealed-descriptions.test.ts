@@ -96,6 +96,16 @@ for (const backend of BACKENDS) {
           problem(malformed, 422, 'malformed_sealed_description').detail ?? '',
           /unknown member "title"/,
         );
+        const tooLarge = new Uint8Array(70_000).fill(0x20);
+        await client.put(ann, tooLarge);
+        const large = await client.submit(
+          ann,
+          ann.sign('asset.register', { ...body, sealed: cidFromBytes(tooLarge) }),
+        );
+        assert.match(
+          problem(large, 422, 'malformed_sealed_description').detail ?? '',
+          /is 70000 bytes; the most is 65536/,
+        );
         // In the clear, the policy refuses it.
         const inTheClear = await client.submit(
           ann,

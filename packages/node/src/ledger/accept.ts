@@ -35,8 +35,8 @@ export interface AcceptOptions {
   submit: (entry: Uint8Array, submission: Submission) => Promise<Appended>;
   /** The stored blob with this CID, if any. */
   blobFacts: (cid: string) => Promise<BlobFacts | undefined>;
-  /** The bytes of a stored sealed description (at most MAX_SEALED_DESCRIPTION_BYTES + 1 of them), if stored. */
-  sealedBytes: (cid: string) => Promise<Uint8Array | undefined>;
+  /** The whole of a stored blob, if any (asked only of small ones: sealed descriptions). */
+  readBlob: (cid: string) => Promise<Uint8Array | undefined>;
   /** Farthest a transaction's time may be from the node's clock. */
   maxClockSkewMs: number;
   now?: () => number;
@@ -164,12 +164,20 @@ export async function acceptTransaction(entry: Uint8Array, options: AcceptOption
  * the rules would take in the clear: the log holds only its CID, so nothing later could check it.
  */
 async function checkSealedDescription(cid: string, options: AcceptOptions): Promise<void> {
-  const bytes = await options.sealedBytes(cid);
-  if (!bytes)
-    throw new ProblemError(
+  const missing = () =>
+    new ProblemError(
       'sealed_description_required',
       `this node stores no sealed description ${cid}; upload it first`,
     );
+  const facts = await options.blobFacts(cid);
+  if (!facts) throw missing();
+  if (facts.size > MAX_SEALED_DESCRIPTION_BYTES)
+    throw new ProblemError(
+      'malformed_sealed_description',
+      `sealed description: ${cid} is ${facts.size} bytes; the most is ${MAX_SEALED_DESCRIPTION_BYTES}`,
+    );
+  const bytes = await options.readBlob(cid);
+  if (!bytes) throw missing();
   try {
     openSealedDescription(bytes, cid);
   } catch (error) {
@@ -177,17 +185,6 @@ async function checkSealedDescription(cid: string, options: AcceptOptions): Prom
       throw new ProblemError('malformed_sealed_description', error.message);
     throw error;
   }
-}
-
-/** The bytes of a stored sealed description, read only when small enough to be one. */
-export function storedSealedBytes(blobs: BlobStore): (cid: string) => Promise<Uint8Array | undefined> {
-  return async (cid) => {
-    const size = await blobs.size(cid);
-    if (size === undefined) return undefined;
-    // One byte too many is enough for openSealedDescription to refuse it by its size.
-    if (size > MAX_SEALED_DESCRIPTION_BYTES) return new Uint8Array(MAX_SEALED_DESCRIPTION_BYTES + 1);
-    return blobs.read(cid);
-  };
 }
 
 /** BlobFacts from a blob store: the blob's size and its inspection at upload (undefined without either). */
