@@ -89,6 +89,7 @@ describe('sealed descriptions: the document', () => {
       /created: 2026-02-30 is not a calendar date/,
     ],
     ['not UTF-8', new Uint8Array([0x7b, 0xff, 0x7d]), /not canonical JSON/],
+    ['a byte-order mark first', new Uint8Array([0xef, 0xbb, 0xbf, ...document(valid)]), /not canonical JSON/],
     ['too large', new Uint8Array(MAX_SEALED_DESCRIPTION_BYTES + 1), /the most is/],
   ];
   for (const [name, bytes, message] of refusals)

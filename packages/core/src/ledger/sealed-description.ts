@@ -73,7 +73,7 @@ export function openSealedDescription(bytes: Uint8Array, cid?: string): AssetDes
   if (cid !== undefined && cidFromBytes(bytes) !== cid) throw malformed(`the bytes are not those of ${cid}`);
   let document: unknown;
   try {
-    document = parseCanonicalJson(new TextDecoder('utf-8', { fatal: true }).decode(bytes));
+    document = parseCanonicalJson(new TextDecoder('utf-8', { fatal: true, ignoreBOM: true }).decode(bytes));
   } catch (error) {
     throw malformed(`not canonical JSON: ${(error as Error).message}`, error);
   }
