@@ -85,20 +85,17 @@ export function openSealedDescription(bytes: Uint8Array, cid?: string): AssetDes
   if (type !== SEALED_DESCRIPTION_TYPE) throw malformed(`type must be "${SEALED_DESCRIPTION_TYPE}"`);
   if (typeof salt !== 'string' || !SALT_PATTERN.test(salt))
     throw malformed(`salt must be ${SEALED_DESCRIPTION_SALT_BYTES} bytes in lowercase hex`);
-  if (!Value.Check(AssetDescriptionSchema, description)) {
-    const first = Value.Errors(AssetDescriptionSchema, description).First();
-    throw malformed(`description${first?.path ?? ''}: ${first?.message ?? 'does not match the schema'}`);
-  }
-  const problem = descriptionProblem(description);
-  if (problem) throw malformed(`description: ${problem}`);
-  return description;
+  const problem = sealedDescriptionProblem(description);
+  if (problem) throw malformed(problem);
+  return description as AssetDescription;
 }
 
-/** What is wrong with a description to seal, or undefined. */
-function sealedDescriptionProblem(description: AssetDescription): string | undefined {
+/** What is wrong with a description, sealed or to seal (its schema, then the rules'), or undefined. */
+function sealedDescriptionProblem(description: unknown): string | undefined {
   if (!Value.Check(AssetDescriptionSchema, description)) {
     const first = Value.Errors(AssetDescriptionSchema, description).First();
     return `description${first?.path ?? ''}: ${first?.message ?? 'does not match the schema'}`;
   }
-  return descriptionProblem(description);
+  const problem = descriptionProblem(description);
+  return problem === undefined ? undefined : `description: ${problem}`;
 }
