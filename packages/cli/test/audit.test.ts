@@ -21,6 +21,8 @@ describe('cinnabar audit against a real node', () => {
   let state: string;
   /** The takedown in force on bob's work. */
   let takedown: string;
+  /** The operator's exhibition space. */
+  let space: string;
   let restarted: RunningNode | undefined;
   const url = () => (restarted ?? ledger.node).url;
   const audit = (...args: string[]) =>
@@ -88,6 +90,37 @@ describe('cinnabar audit against a real node', () => {
     await writeFile(evidence, 'my sketches');
     const claim = ['--claim', 'Mine first.', '--evidence', evidence, '--key', keys.cat!];
     ok(await ledger.cli('dispute', 'open', assets.ann!, '--entry', String(registration), ...claim));
+    // The market: cat sells edition 1 to bob, who lists it again; an appraiser values bob's work.
+    const listed = await ledger.cli(
+      'list',
+      assets.cat!,
+      '--edition',
+      '1',
+      '--price',
+      '88.80',
+      '--key',
+      keys.cat!,
+    );
+    ok(listed);
+    const sale = ['--listing', listed.out.trim().split('\n').at(-1)!, '--to', dids.bob!, '--price', '88.8'];
+    const payment = ['--payment', 'wechat-pay 4200001234', '--key', keys.cat!];
+    ok(await ledger.cli('sell', assets.cat!, '--edition', '1', ...sale, ...payment));
+    ok(await ledger.cli('list', assets.cat!, '--edition', '1', '--price', '120', '--key', keys.bob!));
+    const operatorKey = join(ledger.dir, 'data', 'operator.key.json');
+    ok(await ledger.cli('credential', 'issue', dids.ann!, '--role', 'appraiser', '--key', operatorKey));
+    const report = join(ledger.dir, 'appraisal.pdf');
+    await writeFile(report, 'appraisal report');
+    const value = ['--method', 'market', '--amount', '125000.50', '--date', '2026-11-01', '--report', report];
+    ok(await ledger.cli('value', assets.bob!, ...value, '--key', keys.ann!));
+    const room = { id: 'hall', x: 0, z: 0, width: 12, depth: 8, height: 4, doors: [] };
+    space = (
+      await asOperator('space.create', {
+        name: 'Hall of the record',
+        category: 'exhibition-hall',
+        rooms: [room],
+        placements: [],
+      })
+    ).txId;
   });
   after(async () => {
     await restarted?.close();
@@ -137,6 +170,12 @@ describe('cinnabar audit against a real node', () => {
     assert.equal(report.compared?.identities, 4); // ann, bob, cat and the operator
     assert.equal(report.compared?.takedowns, 1);
     assert.equal(report.compared?.disputes, 1);
+    assert.equal(report.compared?.ledger, 1);
+    assert.equal(report.compared?.credentials, 1); // ann's appraiser role
+    assert.equal(report.compared?.listings, 2); // sold, and open
+    assert.equal(report.compared?.sales, 1);
+    assert.equal(report.compared?.valuations, 1);
+    assert.equal(report.compared?.spaces, 1);
     assert.ok(report.compared!.licences >= 2, JSON.stringify(report.compared));
     assert.ok(report.compared!.editions >= 3, JSON.stringify(report.compared));
   });
@@ -254,7 +293,7 @@ describe('cinnabar audit against a real node', () => {
 
   test("an identity record altered in the node's database: a role it never had is a divergence", async () => {
     const { found, all } = await alterRecordAndAudit<{ roles: unknown[] }>(
-      `identity/${ledger.dids.ann!}`,
+      `identity/${ledger.dids.cat!}`,
       (record) => {
         assert.deepEqual(record.roles, []);
         const roles = [{ role: 'regulator', credential: 'urn:uuid:00000000-0000-4000-8000-000000000000' }];
@@ -266,6 +305,67 @@ describe('cinnabar audit against a real node', () => {
       [['identity', 'roles', []]],
       JSON.stringify(all),
     );
+  });
+
+  test("the ledger, a credential, a listing, a sale, a valuation and a space altered in the node's database: each is a divergence", async () => {
+    const altered: Record<string, { key: string; index?: number }> = {};
+    await alterDatabase((db) => {
+      const rows = db
+        .prepare(
+          "SELECT key, value FROM ledger_state WHERE kind IN ('ledger', 'credential', 'listing', 'sale', 'valuation', 'space')",
+        )
+        .all() as { key: string; value: string }[];
+      for (const row of rows) {
+        const record = JSON.parse(row.value) as Record<string, unknown> & { kind: string };
+        if (record.kind === 'valuation') {
+          db.prepare('DELETE FROM ledger_state WHERE key = ?').run(row.key);
+          altered.valuation = { key: row.key, index: (record.at as { index: number }).index };
+          continue;
+        }
+        if (record.kind === 'listing' && record.status !== 'open') continue;
+        const changes: Record<string, Record<string, unknown>> = {
+          ledger: { name: 'another ledger' },
+          credential: { revoked: { ...(record.issued as object), by: ledger.dids.bob, reason: 'forged' } },
+          listing: { price: '1.2' },
+          sale: { price: '8.88' },
+          space: { name: 'Hall of fiction' },
+        };
+        db.prepare('UPDATE ledger_state SET value = ? WHERE key = ?').run(
+          JSON.stringify({ ...record, ...changes[record.kind] }),
+          row.key,
+        );
+        altered[record.kind] = { key: row.key };
+      }
+    });
+    assert.deepEqual(Object.keys(altered).sort(), [
+      'credential',
+      'ledger',
+      'listing',
+      'sale',
+      'space',
+      'valuation',
+    ]);
+    const { code, report } = await auditJson();
+    assert.equal(code, 1);
+    const at = (kind: string) =>
+      report.divergences
+        .filter((d: Divergence) => d.key === altered[kind]!.key)
+        .map((d: Divergence) => [d.view, d.field, d.node]);
+    const all = JSON.stringify(report.divergences);
+    assert.deepEqual(at('ledger'), [['ledger', 'name', 'another ledger']], all);
+    assert.deepEqual(at('listing'), [['listing', 'price', '1.2']], all);
+    assert.deepEqual(at('sale'), [['sale', 'price', '8.88']], all);
+    assert.equal(altered.space!.key, `space/${space}`);
+    assert.deepEqual(at('space'), [['space', 'name', 'Hall of fiction']], all);
+    assert.deepEqual(
+      at('credential').map(([view, field]) => [view, field]),
+      [['credential', 'revoked']],
+      all,
+    );
+    // A record the node lost: the log still says what it was, and which entry made it.
+    const [lost] = report.divergences.filter((d: Divergence) => d.key === altered.valuation!.key);
+    assert.deepEqual([lost?.view, lost?.field, lost?.node], ['valuation', '(record)', null], all);
+    assert.equal(lost?.entry, altered.valuation!.index);
   });
 
   test('a node that serves other entry bytes than it signed: they do not hash to the signed root, and the audit fails', async () => {

@@ -1,15 +1,18 @@
 /**
- * The replayed state beside what the node's read API says: every asset (GET /v1/assets), each
- * identity (/v1/identities/{did}), what it holds (/v1/identities/{did}/holdings) and is licensed
- * (/v1/identities/{did}/licences),
- * each work's editions (/v1/assets/{id}/editions) and every freeze, takedown and dispute
- * (/v1/supervision/freezes|takedowns|disputes), page by page. Records are compared whole, field by field; each difference names the key, the field,
- * both values, the entry that last wrote the replayed record and the latest entry the node's record
- * itself cites. The node is untrusted: every answer is bounded in size, every page in count.
+ * The replayed state beside what the node's read API says: the ledger (GET /v1/ledger: operator
+ * and policy), every asset (/v1/assets), each identity (/v1/identities/{did}), what it holds
+ * (…/holdings), is licensed (…/licences) and bought (…/sales), each credential
+ * (/v1/credentials/{id}), each work's editions and valuations (/v1/assets/{id}/editions|valuations),
+ * every listing (/v1/listings), space (/v1/spaces) and freeze, takedown and dispute
+ * (/v1/supervision/freezes|takedowns|disputes), page by page. Records are compared whole, field by
+ * field; each difference names the key, the field, both values, the entry that last wrote the
+ * replayed record and the latest entry the node's record itself cites. The node is untrusted: every
+ * answer is bounded in size, every page in count.
  */
 import {
   type AssetRecord,
   assetKey,
+  type CredentialRecord,
   canonicalize,
   type DisputeRecord,
   disputeKey,
@@ -19,12 +22,21 @@ import {
   freezeKey,
   type IdentityRecord,
   identityKey,
+  LEDGER_KEY,
   type LicenceRecord,
+  type ListingRecord,
   licenceKey,
+  listingKey,
   parseJsonStrict,
+  type SaleRecord,
+  type SpaceRecord,
   type StateRecord,
+  saleKey,
+  spaceKey,
   type TakedownRecord,
   takedownKey,
+  type ValuationRecord,
+  valuationKey,
 } from '@cinnabar/core';
 import { AuditError } from './audit-error.js';
 import { readBounded } from './read-bounded.js';
@@ -46,19 +58,51 @@ export const COMPARE_DEFAULTS: CompareOptions = {
   maxDivergences: 1000,
 };
 
-export type DivergenceView = 'asset' | 'identity' | 'holding' | 'edition' | 'licence' | SupervisionView;
+export type DivergenceView =
+  | 'ledger'
+  | 'asset'
+  | 'identity'
+  | 'credential'
+  | 'holding'
+  | 'edition'
+  | 'licence'
+  | 'sale'
+  | 'valuation'
+  | ListedView;
 
-/** The supervision records, each listed whole by the node. */
-type SupervisionView = 'freeze' | 'takedown' | 'dispute';
+/** The records the node lists whole, each kind in one paginated listing. */
+type ListedView = 'listing' | 'space' | 'freeze' | 'takedown' | 'dispute';
 
-const SUPERVISION_LISTS = [
-  { view: 'freeze', path: 'v1/supervision/freezes', key: freezeKey, counted: 'freezes' },
-  { view: 'takedown', path: 'v1/supervision/takedowns', key: takedownKey, counted: 'takedowns' },
-  { view: 'dispute', path: 'v1/supervision/disputes', key: disputeKey, counted: 'disputes' },
+const WHOLE_LISTS = [
+  {
+    view: 'listing',
+    path: 'v1/listings',
+    key: (r: Json) => listingKey(String(r.asset), String(r.id)),
+    counted: 'listings',
+  },
+  { view: 'space', path: 'v1/spaces', key: (r: Json) => spaceKey(String(r.id)), counted: 'spaces' },
+  {
+    view: 'freeze',
+    path: 'v1/supervision/freezes',
+    key: (r: Json) => freezeKey(String(r.id)),
+    counted: 'freezes',
+  },
+  {
+    view: 'takedown',
+    path: 'v1/supervision/takedowns',
+    key: (r: Json) => takedownKey(String(r.id)),
+    counted: 'takedowns',
+  },
+  {
+    view: 'dispute',
+    path: 'v1/supervision/disputes',
+    key: (r: Json) => disputeKey(String(r.id)),
+    counted: 'disputes',
+  },
 ] as const satisfies readonly {
-  view: SupervisionView;
+  view: ListedView;
   path: string;
-  key: (id: string) => string;
+  key: (record: Json) => string;
   counted: keyof CompareResult['compared'];
 }[];
 
@@ -83,11 +127,18 @@ export interface Divergence {
 export interface CompareResult {
   requests: number;
   compared: {
+    /** 1 once the ledger record (operator, policy) is compared. */
+    ledger: number;
     assets: number;
     identities: number;
+    credentials: number;
     editions: number;
     holdings: number;
     licences: number;
+    listings: number;
+    sales: number;
+    valuations: number;
+    spaces: number;
     freezes: number;
     takedowns: number;
     disputes: number;
@@ -116,12 +167,18 @@ export async function compareWithNode(
   const found: Divergence[] = [];
   let count = 0;
   const reported = new Set<string>();
-  const compared = {
+  const compared: CompareResult['compared'] = {
+    ledger: 0,
     assets: 0,
     identities: 0,
+    credentials: 0,
     editions: 0,
     holdings: 0,
     licences: 0,
+    listings: 0,
+    sales: 0,
+    valuations: 0,
+    spaces: 0,
     freezes: 0,
     takedowns: 0,
     disputes: 0,
@@ -134,14 +191,18 @@ export async function compareWithNode(
     count++;
     if (found.length < opts.maxDivergences) found.push(d);
   };
-  /** Compare a record the node gave with the replayed one under the same key. */
-  const diff = (view: DivergenceView, key: string, mine: StateRecord | undefined, theirs: Json) => {
+  /** Where a divergence at `key` starts: the entry that last wrote it, and the latest the node's record cites. */
+  const at = (key: string, theirs?: Json) => {
     const entry = replay.lastWrite.get(key);
-    const nodeEntry = latestIndex(theirs);
-    const where = {
+    const nodeEntry = theirs === undefined ? undefined : latestIndex(theirs);
+    return {
       ...(entry === undefined ? {} : { entry }),
       ...(nodeEntry === undefined ? {} : { nodeEntry }),
     };
+  };
+  /** Compare a record the node gave with the replayed one under the same key. */
+  const diff = (view: DivergenceView, key: string, mine: StateRecord | undefined, theirs: Json) => {
+    const where = at(key, theirs);
     if (!mine) {
       report({ view, key, field: '(record)', replayed: null, node: clip(theirs), ...where });
       return;
@@ -162,10 +223,18 @@ export async function compareWithNode(
     field = '(record)',
     node: unknown = null,
   ) => {
-    const entry = replay.lastWrite.get(key);
     const replayed = field === 'owner' ? (mine as AssetRecord).owner : clip(summary(mine));
-    report({ view, key, field, replayed, node, ...(entry === undefined ? {} : { entry }) });
+    report({ view, key, field, replayed, node, ...at(key) });
   };
+
+  // The ledger itself: its operator, name and the policy in force.
+  const ledgerRecord = replay.ledger.get(LEDGER_KEY);
+  const theirLedger = await api.record('v1/ledger');
+  if (theirLedger) {
+    if (theirLedger.kind !== 'ledger') throw malformed('GET /v1/ledger: the answer is not a ledger record');
+    compared.ledger++;
+    diff('ledger', LEDGER_KEY, ledgerRecord, theirLedger);
+  } else if (ledgerRecord) missing('ledger', LEDGER_KEY, ledgerRecord);
 
   // Every asset the node lists, newest first; the cursor is a registration index and must fall.
   const seenAssets = new Set<string>();
@@ -195,7 +264,8 @@ export async function compareWithNode(
   );
   for (const [key, asset] of state.assets) if (!seenAssets.has(key)) missing('asset', key, asset);
 
-  // Each identity (roles, real-name credentials, its freeze), what it holds and is licensed.
+  // Each identity (roles, real-name credentials, its freeze), what it holds, is licensed and bought.
+  const seenSales = new Set<string>();
   await forEachLimit([...state.identities], opts.concurrency, async (did) => {
     const key = identityKey(did);
     const theirs = await api.record(`v1/identities/${encodeURIComponent(did)}`);
@@ -219,19 +289,15 @@ export async function compareWithNode(
           listed.add(key);
           compared.holdings++;
           const mine = state.items.get(key);
-          if (mine && (mine as AssetRecord).owner !== did) {
-            const entry = replay.lastWrite.get(key);
-            const nodeEntry = latestIndex(record);
+          if (mine && (mine as AssetRecord).owner !== did)
             report({
               view: 'holding',
               key,
               field: 'owner',
               replayed: (mine as AssetRecord).owner,
               node: did,
-              ...(entry === undefined ? {} : { entry }),
-              ...(nodeEntry === undefined ? {} : { nodeEntry }),
+              ...at(key, record),
             });
-          }
           diff('holding', key, mine, record);
         }
       },
@@ -273,6 +339,53 @@ export async function compareWithNode(
         }),
     );
     for (const [key, licence] of licensed) if (!listedLicences.has(key)) missing('licence', key, licence);
+
+    const bought = state.sales.get(did) ?? new Map<string, SaleRecord>();
+    await api.pages(
+      `v1/identities/${encodeURIComponent(did)}/sales`,
+      PAGE,
+      Math.ceil(bought.size / PAGE) + 2,
+      isOpaqueCursor,
+      (items) => {
+        for (const item of items) {
+          const sale = recordOf(item, 'sale', 'GET /v1/identities/{did}/sales');
+          const key = saleKey(String(sale.asset), String(sale.id));
+          seenSales.add(key);
+          compared.sales++;
+          const mine = state.allSales.get(key);
+          if (mine && mine.buyer !== did)
+            report({
+              view: 'sale',
+              key,
+              field: 'buyer',
+              replayed: mine.buyer,
+              node: `(among ${did}'s purchases)`,
+              ...at(key, sale),
+            });
+          diff('sale', key, mine, sale);
+        }
+      },
+      () =>
+        report({
+          view: 'sale',
+          key: `identity/${did}`,
+          field: '(count)',
+          replayed: bought.size,
+          node: 'more',
+        }),
+    );
+  });
+  // A sale is listed under its buyer; one whose buyer the node does not list it under is missing.
+  for (const [key, sale] of state.allSales) if (!seenSales.has(key)) missing('sale', key, sale);
+
+  // Each credential the log issued (an identity's record names those it holds, compared above).
+  await forEachLimit([...state.credentials], opts.concurrency, async ([key, credential]) => {
+    const theirs = await api.record(`v1/credentials/${encodeURIComponent(credential.id)}`);
+    if (!theirs) return missing('credential', key, credential);
+    if (theirs.kind !== 'credential' || theirs.id !== credential.id)
+      throw malformed(`GET /v1/credentials/${credential.id}: the answer is not that credential`);
+    compared.credentials++;
+    diff('credential', key, credential, theirs);
   });
 
   // The editions of each work that has them.
@@ -307,9 +420,31 @@ export async function compareWithNode(
     for (const [key, edition] of editions) if (!seen.has(key)) missing('edition', key, edition);
   });
 
-  // Every freeze, takedown and dispute, lifted, restored and resolved ones too.
-  for (const list of SUPERVISION_LISTS) {
-    const mine = state.supervision[list.view];
+  // Each work's valuations, where the log has some.
+  await forEachLimit([...state.valuations], opts.concurrency, async ([asset, valuations]) => {
+    const seen = new Set<string>();
+    const body = await api.record(`v1/assets/${asset}/valuations`);
+    const items = body?.valuations;
+    if (body && (!Array.isArray(items) || !items.every(isObject)))
+      throw malformed(`GET /v1/assets/${asset}/valuations: "valuations" is not a list of records`);
+    for (const item of (items ?? []) as Json[]) {
+      const valuation = recordOf(item, 'valuation', 'GET /v1/assets/{id}/valuations');
+      if (valuation.asset !== asset)
+        throw malformed(`GET /v1/assets/${asset}/valuations lists another work's valuation`);
+      const key = valuationKey(asset, String(valuation.id));
+      seen.add(key);
+      compared.valuations++;
+      diff('valuation', key, valuations.get(key), valuation);
+    }
+    // A node lists at most 10,000 valuations of a work (and says so): the rest cannot be looked for.
+    if (body?.truncated === true) return;
+    for (const [key, valuation] of valuations) if (!seen.has(key)) missing('valuation', key, valuation);
+  });
+
+  // Every listing (open, cancelled, sold) and space; every freeze, takedown and dispute, lifted,
+  // restored and resolved ones too.
+  for (const list of WHOLE_LISTS) {
+    const mine = state.listed[list.view];
     const seen = new Set<string>();
     await api.pages(
       list.path,
@@ -319,7 +454,7 @@ export async function compareWithNode(
       (items) => {
         for (const item of items) {
           const record = recordOf(item, list.view, `GET /${list.path}`);
-          const key = list.key(String(record.id));
+          const key = list.key(record);
           seen.add(key);
           compared[list.counted]++;
           diff(list.view, key, mine.get(key), record);
@@ -352,7 +487,13 @@ function indexState(replay: LogReplay) {
   const editions = new Map<string, Map<string, EditionRecord>>();
   const licences = new Map<string, Map<string, LicenceRecord>>();
   const allLicences = new Map<string, LicenceRecord>();
-  const supervision = {
+  const sales = new Map<string, Map<string, SaleRecord>>(); // by buyer
+  const allSales = new Map<string, SaleRecord>();
+  const credentials = new Map<string, CredentialRecord>();
+  const valuations = new Map<string, Map<string, ValuationRecord>>(); // by work
+  const listed = {
+    listing: new Map<string, ListingRecord>(),
+    space: new Map<string, SpaceRecord>(),
     freeze: new Map<string, FreezeRecord>(),
     takedown: new Map<string, TakedownRecord>(),
     dispute: new Map<string, DisputeRecord>(),
@@ -384,14 +525,39 @@ function indexState(replay: LogReplay) {
         allLicences.set(key, record);
         add(licences, record.licensee, key, record);
         break;
+      case 'sale':
+        allSales.set(key, record);
+        add(sales, record.buyer, key, record);
+        break;
+      case 'credential':
+        credentials.set(key, record);
+        break;
+      case 'valuation':
+        add(valuations, record.asset, key, record);
+        break;
+      case 'listing':
+      case 'space':
       case 'freeze':
       case 'takedown':
       case 'dispute':
-        (supervision[record.kind] as Map<string, StateRecord>).set(key, record);
+        (listed[record.kind] as Map<string, StateRecord>).set(key, record);
         break;
     }
   }
-  return { assets, items, holdings, identities, editions, licences, allLicences, supervision };
+  return {
+    assets,
+    items,
+    holdings,
+    identities,
+    editions,
+    licences,
+    allLicences,
+    sales,
+    allSales,
+    credentials,
+    valuations,
+    listed,
+  };
 }
 
 /** Bounded, checked GETs of the node's JSON API. */
@@ -493,20 +659,20 @@ function isObject(value: unknown): value is Json {
 }
 
 const TX_ID = /^[0-9a-f]{64}$/;
+/** Records stored under a work, whose keys need its id. */
+const UNDER_A_WORK = new Set(['licence', 'listing', 'sale', 'valuation']);
 
 /** An item of a listing, checked to be a record of the expected kind with well-formed ids. */
 function recordOf(item: Json, kinds: string | string[], where: string): Json {
   const ok = Array.isArray(kinds) ? kinds.includes(item.kind as string) : item.kind === kinds;
   if (!ok) throw malformed(`${where}: an item is not a ${[kinds].flat().join(' or ')} record`);
+  const assetOk = typeof item.asset === 'string' && TX_ID.test(item.asset);
   const idOk =
     item.kind === 'edition'
-      ? typeof item.asset === 'string' &&
-        TX_ID.test(item.asset) &&
-        Number.isSafeInteger(item.number) &&
-        (item.number as number) >= 1
+      ? assetOk && Number.isSafeInteger(item.number) && (item.number as number) >= 1
       : typeof item.id === 'string' &&
         TX_ID.test(item.id) &&
-        (item.kind !== 'licence' || (typeof item.asset === 'string' && TX_ID.test(item.asset)));
+        (!UNDER_A_WORK.has(item.kind as string) || assetOk);
   if (!idOk) throw malformed(`${where}: a ${String(item.kind)} record has malformed ids`);
   return item;
 }

@@ -94,7 +94,21 @@ function printReport(io: CliIo, report: AuditReport, json?: boolean): void {
   } else {
     const c = report.compared;
     io.out(
-      `compare: ${c.assets} assets, ${c.identities} identities, ${c.holdings} holdings, ${c.editions} editions, ${c.licences} licences, ${c.freezes} freezes, ${c.takedowns} takedowns, ${c.disputes} disputes from the API (${c.requests} requests, ${report.seconds.compare.toFixed(2)} s)`,
+      `compare: ${c.ledger ? 'the ledger, ' : ''}${[
+        count(c.assets, 'asset'),
+        count(c.identities, 'identity', 'identities'),
+        count(c.credentials, 'credential'),
+        count(c.holdings, 'holding'),
+        count(c.editions, 'edition'),
+        count(c.licences, 'licence'),
+        count(c.listings, 'listing'),
+        count(c.sales, 'sale'),
+        count(c.valuations, 'valuation'),
+        count(c.spaces, 'space'),
+        count(c.freezes, 'freeze'),
+        count(c.takedowns, 'takedown'),
+        count(c.disputes, 'dispute'),
+      ].join(', ')} from the API (${c.requests} requests, ${report.seconds.compare.toFixed(2)} s)`,
     );
     if (report.divergenceCount === 0) io.out('state: the node agrees with the log');
     else {
@@ -107,6 +121,10 @@ function printReport(io: CliIo, report: AuditReport, json?: boolean): void {
     }
   }
   io.out(`state saved in ${report.stateFile}`);
+}
+
+function count(n: number, one: string, many = `${one}s`): string {
+  return `${n} ${n === 1 ? one : many}`;
 }
 
 /** One divergence on one line: where, what, both values, and the entry where it starts. */
