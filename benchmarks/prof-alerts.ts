@@ -1,12 +1,12 @@
-// The alert rules at a million entries on SQLite, for profiling (node --cpu-prof): the store of
+// The alerts at a million entries on SQLite, for profiling (node --cpu-prof): the store of
 // benchmarks/reports/reports.ts is built once into DIR (default /tmp/cinnabar-prof-alerts) and reused;
-// prints each rule's time.
+// prints the time of the first request and of each after 1,000 more entries.
 // Usage: node --conditions=development --import tsx benchmarks/prof-alerts.ts [DIR] [entries]
 import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { SqliteStorage } from '@cinnabar/node';
 import { LogReader } from '../packages/node/src/http/log-reader.js';
-import { type DetectionRule, listAlerts } from '../packages/node/src/supervision/detection.js';
+import { AlertIndex, listAlerts } from '../packages/node/src/supervision/alerts.js';
 import { fill } from './reports/reports.js';
 import { nowMs } from './support.js';
 
@@ -26,15 +26,13 @@ try {
   }
   const reader = new LogReader(storage, undefined, 0);
   const read = (start: number, count: number) => reader.entries(start, count);
-  for (const rule of ['washTrading', 'rapidFlip', 'sharedRealName', 'duplicateBurst', undefined] as (
-    | DetectionRule
-    | undefined
-  )[]) {
+  // The first request over all but the last 5,000 entries, then one after each 1,000 more.
+  const index = new AlertIndex();
+  for (let size = entries - 5_000; size <= entries; size += 1_000) {
     const t = nowMs();
-    const report = await listAlerts(storage, read, { ...(rule ? { rule } : {}), limit: 100 });
-    console.log(
-      `${rule ?? 'every rule'}: ${Math.round(nowMs() - t)} ms, ${report.alerts.length}${report.truncated ? '+' : ''} alerts`,
-    );
+    const report = await listAlerts(storage, read, { limit: 100 }, { index, size });
+    const all = await index.alerts(storage, report.thresholds, size);
+    console.log(`alerts at ${size}: ${Math.round(nowMs() - t)} ms, ${all.length} alerts`);
   }
 } finally {
   await storage.close();

@@ -1,6 +1,7 @@
 // Supervision reports and alerts (packages/node/src/supervision) at about a million log entries, on
 // either backend: the time of each report as GET /v1/supervision/... runs it (activity by month,
-// by day and regime, by week and media type, a month's range; the top holders; every alert rule).
+// by day and regime, by week and media type, a month's range; the top holders; the alerts, on the
+// first request and on each after 1,000 more entries).
 //
 // The data: `entries` entries over two years (2025-2026), written through the storage's own
 // commit() in batches of 10,000, so that the activity rows are the ones a node writes (commit derives
@@ -40,7 +41,7 @@ import { type LogStorage, PostgresStorage, SqliteStorage } from '@cinnabar/node'
 import { LogReader } from '../../packages/node/src/http/log-reader.js';
 import { stateRow } from '../../packages/node/src/ledger/node-ledger.js';
 import type { MediaRow, StateRow } from '../../packages/node/src/storage/log-storage.js';
-import { listAlerts } from '../../packages/node/src/supervision/detection.js';
+import { AlertIndex, listAlerts } from '../../packages/node/src/supervision/alerts.js';
 import { activityReport, holdersReport } from '../../packages/node/src/supervision/reports.js';
 import { fmt, mulberry32, nowMs } from '../support.js';
 
@@ -112,11 +113,11 @@ export async function reportsBench(options: ReportsOptions): Promise<ReportsResu
           ).rows.length,
       ],
       ['top 100 holders', async () => (await holdersReport(storage, { limit: 100 })).holders.length],
-      ['alerts: wash trading', async () => await countAlerts(storage, entries, 'washTrading')],
-      ['alerts: rapid flips', async () => await countAlerts(storage, entries, 'rapidFlip')],
-      ['alerts: shared real names', async () => await countAlerts(storage, entries, 'sharedRealName')],
-      ['alerts: duplicate bursts', async () => await countAlerts(storage, entries, 'duplicateBurst')],
-      ['alerts: every rule', async () => await countAlerts(storage, entries, undefined)],
+      // The node's first request reads the whole history (up to 5,000 entries before the end here)…
+      [
+        'alerts: first request, every rule',
+        async () => await alertsAt(storage, entries, new AlertIndex(), o.entries - GROWTH * RUNS_OF_GROWTH),
+      ],
     ];
     const reports: ReportsResult['reports'] = [];
     for (const [name, run] of tasks) {
@@ -133,6 +134,33 @@ export async function reportsBench(options: ReportsOptions): Promise<ReportsResu
       reports.push({ name, ms: Math.round(ms), min: Math.round(times[0]!), rows });
       o.log(`  reports (${o.backend}): ${name}: ${fmt(ms)} ms (${fmt(rows)} rows)`);
     }
+    // …then each request after 1,000 more entries reads those and what they change. The reads
+    // stop at the size asked for, so an index brought from N - 5,000 to N in steps of 1,000 sees
+    // exactly what a node sees as the last 5,000 entries are appended.
+    const index = new AlertIndex();
+    let size = o.entries - GROWTH * RUNS_OF_GROWTH;
+    await alertsAt(storage, entries, index, size);
+    const steps: number[] = [];
+    let rows = 0;
+    for (let i = 0; i < RUNS_OF_GROWTH; i++) {
+      size += GROWTH;
+      const t = nowMs();
+      rows = await alertsAt(storage, entries, index, size);
+      steps.push(nowMs() - t);
+    }
+    const whole = await alertsAt(storage, entries, new AlertIndex(), o.entries);
+    if (whole !== rows) throw new Error(`${rows} alerts kept up to date, ${whole} from the whole history`);
+    steps.sort((a, b) => a - b);
+    const grown = steps[Math.floor(steps.length / 2)]!;
+    reports.push({
+      name: 'alerts: after 1,000 more entries',
+      ms: Math.round(grown),
+      min: Math.round(steps[0]!),
+      rows,
+    });
+    o.log(
+      `  reports (${o.backend}): alerts after 1,000 more entries: ${fmt(grown)} ms (${fmt(rows)} alerts)`,
+    );
     const activityRows = (
       await storage.readActivity(['registration', 'transfer', 'sale', 'licence', 'listing'])
     ).length;
@@ -143,14 +171,22 @@ export async function reportsBench(options: ReportsOptions): Promise<ReportsResu
   }
 }
 
-/** Every alert found (listAlerts returns at most 1,000; the count is of all the rules found). */
-async function countAlerts(
+/** Entries appended between two timed requests for alerts, and how many such requests. */
+const GROWTH = 1_000;
+const RUNS_OF_GROWTH = 5;
+
+/**
+ * The alerts report as the node makes it over the log's first `size` entries (100 shown, with their
+ * evidence's transaction ids); the count of every alert found.
+ */
+async function alertsAt(
   storage: LogStorage,
   entries: (start: number, count: number) => Promise<Uint8Array[]>,
-  rule: 'washTrading' | 'rapidFlip' | 'sharedRealName' | 'duplicateBurst' | undefined,
+  index: AlertIndex,
+  size: number,
 ): Promise<number> {
-  const report = await listAlerts(storage, entries, { ...(rule ? { rule } : {}), limit: 100 });
-  return report.alerts.length + (report.truncated ? 1 : 0);
+  const { thresholds } = await listAlerts(storage, entries, { limit: 100 }, { index, size });
+  return (await index.alerts(storage, thresholds, size)).length;
 }
 
 interface Held {

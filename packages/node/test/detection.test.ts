@@ -4,12 +4,16 @@
 // days); four identities behind one real-name commitment (and three behind another); five near-
 // duplicate images registered within the hour (and four of another picture). Each alert names its
 // evidence entries, with their transaction ids; the same log gives the same alerts after a restart.
+// The node keeps the alerts up to date as the log grows: after every step of another story (a
+// threshold crossed, thresholds changed, a credential revoked, a burst completed), they are exactly
+// those of one reading of the whole history.
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { issueRealNameCredential, sha256, transactionId, utf8Encode } from '@cinnabar/core';
 import { Value } from '@sinclair/typebox/value';
 import { API_SCHEMAS } from '../src/http/api-schemas.js';
 import { startNode } from '../src/index.js';
+import { listAlerts } from '../src/supervision/alerts.js';
 import type { Alert } from '../src/supervision/detection.js';
 import { BACKENDS, createBackend } from './support/backends.js';
 import { type Accepted, LedgerClient, picturePng, TestActor } from './support/ledger-fixture.js';
@@ -26,6 +30,29 @@ interface AlertsReport {
   thresholds: typeof DETECTION;
   alerts: Alert[];
   truncated: boolean;
+}
+
+/** Registrations and transfers at a given time (the rules read the transactions' own times). */
+function market(client: LedgerClient) {
+  const at = (time: string) => ({ time });
+  return {
+    at,
+    async register(actor: TestActor, bytes: Uint8Array, time: string): Promise<string> {
+      const { cid, size, mediaType } = await client.put(actor, bytes);
+      const body = {
+        cid,
+        size,
+        mediaType,
+        title: 'A work',
+        creators: [{ name: 'Workshop' }],
+        licence: 'CC-BY-4.0',
+        grade: 'general',
+      };
+      return (await client.accept(actor, 'asset.register', body, at(time))).subject.asset!;
+    },
+    give: (from: TestActor, asset: string, to: TestActor, time: string) =>
+      client.accept(from, 'asset.transfer', { asset, to: to.did }, at(time)),
+  };
 }
 
 for (const backend of BACKENDS) {
@@ -74,22 +101,7 @@ for (const backend of BACKENDS) {
         });
         for (const actor of Object.values(actors))
           await client.accept(actor, 'identity.register', { kind: 'person', name: actor.label });
-        const at = (time: string) => ({ time });
-        const register = async (actor: TestActor, bytes: Uint8Array, time: string) => {
-          const { cid, size, mediaType } = await client.put(actor, bytes);
-          const body = {
-            cid,
-            size,
-            mediaType,
-            title: 'A work',
-            creators: [{ name: 'Workshop' }],
-            licence: 'CC-BY-4.0',
-            grade: 'general',
-          };
-          return (await client.accept(actor, 'asset.register', body, at(time))).subject.asset!;
-        };
-        const give = (from: TestActor, asset: string, to: TestActor, time: string) =>
-          client.accept(from, 'asset.transfer', { asset, to: to.did }, at(time));
+        const { at, register, give } = market(client);
         const sell = async (seller: TestActor, asset: string, buyer: TestActor, time: string) => {
           const listing = await client.accept(seller, 'listing.create', { asset, price: '10.00' }, at(time));
           const sale = await client.accept(
@@ -248,6 +260,124 @@ for (const backend of BACKENDS) {
       try {
         const again = await new LedgerClient(node).getJson<AlertsReport>('/v1/supervision/alerts');
         assert.equal(JSON.stringify(again), before);
+      } finally {
+        await node.close();
+        await fixture.cleanup();
+      }
+    });
+
+    test('kept up to date as the log grows: after every step, the alerts of one reading of the whole history', async () => {
+      const fixture = await createBackend(backend);
+      const node = await startNode({
+        dataDir: fixture.dataDir,
+        databaseUrl: fixture.databaseUrl,
+        port: 0,
+        origin: `detection.test/incremental/${backend}`,
+        maxClockSkewMs: 2 * YEAR_MS,
+      });
+      try {
+        const client = new LedgerClient(node);
+        const operator = new TestActor('operator', node.operatorKey.seed);
+        operator.seq = 1;
+        const setThresholds = (detection: typeof DETECTION) =>
+          client.accept(operator, 'policy.set', { policy: { realNameToRegister: false, detection } });
+        await setThresholds(DETECTION);
+        const people = ['ann', 'bob', 'cat', 'dan', 'eve'].map((n) => new TestActor(n));
+        const [ann, bob, cat, dan, eve] = people as [TestActor, TestActor, TestActor, TestActor, TestActor];
+        for (const actor of people)
+          await client.accept(actor, 'identity.register', { kind: 'person', name: actor.label });
+        const entries = (start: number, count: number) => node.storage.readEntries(start, count);
+        /** The node's alerts (its index, brought up to date) against a fresh reading of everything up to the same checkpoint. */
+        const agree = async (step: string, rule: string, expected: number) => {
+          const size = (await node.storage.latestCheckpoint())!.size;
+          const served = await client.getJson<AlertsReport>('/v1/supervision/alerts?limit=1000');
+          assert.equal((await node.storage.latestCheckpoint())!.size, size);
+          const whole = await listAlerts(node.storage, entries, { limit: 1000 }, { size });
+          assert.deepEqual(served, JSON.parse(JSON.stringify(whole)), step);
+          assert.equal(served.alerts.filter((a) => a.rule === rule).length, expected, step);
+        };
+        const { at, register, give } = market(client);
+
+        await agree('nothing yet', 'washTrading', 0);
+        const cycled = await register(ann, utf8Encode('cycled'), '2026-04-01T08:00:00Z');
+        await give(ann, cycled, bob, '2026-04-01T09:00:00Z');
+        await give(bob, cycled, ann, '2026-04-01T10:00:00Z');
+        await agree('two moves: below the threshold', 'washTrading', 0);
+        await give(ann, cycled, bob, '2026-04-01T11:00:00Z');
+        await agree('the third move crosses it', 'washTrading', 1);
+        await setThresholds({ ...DETECTION, washTrading: { ...DETECTION.washTrading, minMoves: 4 } });
+        await agree('a higher threshold: read again from the start', 'washTrading', 0);
+        await give(bob, cycled, ann, '2026-04-01T12:00:00Z');
+        await agree('the fourth move crosses the new one', 'washTrading', 1);
+
+        const certified: Accepted[] = [];
+        const certify = async (subject: TestActor) => {
+          const { credential } = issueRealNameCredential({
+            issuerSeed: operator.seed,
+            subject: subject.did,
+            idRandom: sha256(utf8Encode(`incremental:${subject.label}`)).slice(0, 16),
+            validFrom: '2026-01-01T00:00:00Z',
+            data: { name: 'Zhang San', id: 'zhang-san-id' },
+            method: 'resident-id-card',
+            salt: sha256(utf8Encode('salt:zhang')).slice(0, 16),
+          });
+          certified.push(await client.accept(operator, 'credential.issue', { credential }));
+          return credential.id;
+        };
+        await certify(ann);
+        const bobs = await certify(bob);
+        await certify(cat);
+        await agree('three identities, one real name: not more than three', 'sharedRealName', 0);
+        await certify(dan);
+        await agree('a fourth', 'sharedRealName', 1);
+        await client.accept(operator, 'credential.revoke', {
+          id: bobs,
+          subject: bob.did,
+          reason: 'superseded',
+        });
+        await agree("bob's revoked: he held it, still counted", 'sharedRealName', 1);
+        const shared = (await client.getJson<AlertsReport>('/v1/supervision/alerts?rule=sharedRealName'))
+          .alerts;
+        // The evidence is each credential's issue, the revoked one's too, not the revocation.
+        assert.deepEqual(
+          shared[0]!.evidence.map((e) => e.index),
+          certified.map((c) => c.index),
+        );
+
+        for (let i = 0; i < 4; i++)
+          await register(
+            eve,
+            picturePng(64, 48, 42, 10 * (i + 1)),
+            `2026-08-01T09:${String(10 * i).padStart(2, '0')}:00Z`,
+          );
+        await agree('four near duplicates', 'duplicateBurst', 0);
+        await register(cat, picturePng(64, 48, 42, 50), '2026-08-01T09:45:00Z');
+        await agree('the fifth, within the hour', 'duplicateBurst', 1);
+
+        const flipped = await register(ann, utf8Encode('flipped'), '2026-07-01T08:00:00Z');
+        const listing = await client.accept(
+          ann,
+          'listing.create',
+          { asset: flipped, price: '10.00' },
+          at('2026-07-01T09:00:00Z'),
+        );
+        const sale = {
+          asset: flipped,
+          listing: listing.txId,
+          buyer: eve.did,
+          price: '10.00',
+          paymentHash: 'ab'.repeat(32),
+        };
+        await client.accept(ann, 'sale.settle', sale, at('2026-07-01T09:00:00Z'));
+        const flips = (await client.getJson<AlertsReport>('/v1/supervision/alerts?rule=rapidFlip')).alerts
+          .length;
+        await client.accept(
+          eve,
+          'listing.create',
+          { asset: flipped, price: '20.00' },
+          at('2026-07-01T10:00:00Z'),
+        );
+        await agree('bought and listed again within the hour', 'rapidFlip', flips + 1);
       } finally {
         await node.close();
         await fixture.cleanup();

@@ -8,13 +8,8 @@ import { type TObject, Type } from '@sinclair/typebox';
 import { Value } from '@sinclair/typebox/value';
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import type { LedgerReads, SupervisionReads } from '../storage/log-storage.js';
-import {
-  ALERTS_DEFAULTS,
-  alertsCsv,
-  DETECTION_RULES,
-  type DetectionRule,
-  listAlerts,
-} from '../supervision/detection.js';
+import { ALERTS_DEFAULTS, AlertIndex, alertsCsv, listAlerts } from '../supervision/alerts.js';
+import { DETECTION_RULES, type DetectionRule } from '../supervision/detection.js';
 import {
   ACTIVITY_REPORT_DEFAULTS,
   activityCsv,
@@ -35,8 +30,9 @@ export interface ReportRoutesOptions {
   /** The log's entries (for the evidence's transaction ids). */
   entries: (start: number, count: number) => Promise<Uint8Array[]>;
   /**
-   * The size of the log's latest checkpoint. Given, alerts are computed once per size (and rule and
-   * limit): they read the whole history, seconds at a million entries (BENCHMARKS.md).
+   * The size of the log's latest checkpoint. Given, the alerts are of the log up to it, and the
+   * rules read only what was appended since the last request (the first reads the whole history,
+   * seconds at a million entries: BENCHMARKS.md); without it, every request reads everything.
    */
   logSize?: () => Promise<number>;
 }
@@ -191,6 +187,9 @@ export async function reportRoutes(app: FastifyInstance, options: ReportRoutesOp
     return send(reply, query.format, 'holders', report, () => holdersCsv(report));
   });
 
+  // The rules over the log up to its latest checkpoint, brought up to date as it grows; and the
+  // last few reports made of them, by size, rule and limit.
+  const alertIndex = new AlertIndex();
   const alertsCache = new Map<string, ReturnType<typeof listAlerts>>();
   app.get('/v1/supervision/alerts', async (request, reply) => {
     const query = checkedQuery(AlertsQuery, request.query);
@@ -198,18 +197,20 @@ export async function reportRoutes(app: FastifyInstance, options: ReportRoutesOp
       ...(query.rule === undefined ? {} : { rule: query.rule as DetectionRule }),
       limit: limitOf(query.limit, ALERTS_DEFAULTS.limit),
     };
-    const compute = () => listAlerts(supervision(ledger), entries, alertOptions);
     let pending: ReturnType<typeof listAlerts>;
     if (options.logSize) {
-      const key = `${await options.logSize()} ${alertOptions.rule ?? '*'} ${alertOptions.limit}`;
-      pending = alertsCache.get(key) ?? compute();
+      const size = await options.logSize();
+      const key = `${size} ${alertOptions.rule ?? '*'} ${alertOptions.limit}`;
+      pending =
+        alertsCache.get(key) ??
+        listAlerts(supervision(ledger), entries, alertOptions, { index: alertIndex, size });
       if (!alertsCache.has(key)) {
         alertsCache.set(key, pending);
         // A failed computation is not kept; the oldest entry goes once there are too many.
         pending.catch(() => alertsCache.delete(key));
         if (alertsCache.size > ALERTS_CACHED) alertsCache.delete(alertsCache.keys().next().value!);
       }
-    } else pending = compute();
+    } else pending = listAlerts(supervision(ledger), entries, alertOptions);
     const report = await pending;
     return send(reply, query.format, 'alerts', report, () => alertsCsv(report));
   });

@@ -117,6 +117,7 @@ export interface ActivityDayCount {
 export interface RealNameRow {
   commitment: string;
   subject: string;
+  /** The credential's issue (credential.issue), the alert's evidence. */
   idx: number;
   credential: string;
 }
@@ -127,6 +128,12 @@ export interface ImageRegistration {
   idx: number;
   time: number;
   phash: string;
+}
+
+/** Entries `from` (inclusive) to `before` (exclusive); either bound may be absent. */
+export interface EntryRange {
+  from?: number;
+  before?: number;
 }
 
 /** Everything one sequencer batch makes durable, in one commit. */
@@ -186,15 +193,24 @@ export interface SupervisionReads {
   /** Activity rows of these kinds, in log order. */
   readActivity(kinds: readonly ActivityKind[]): Promise<ActivityRow[]>;
   /** The moves and listings of these kinds, in log order, with only what the alert rules read. */
-  readMoves(kinds: readonly MoveKind[]): Promise<MoveRow[]>;
+  readMoves(kinds: readonly MoveKind[], range?: EntryRange): Promise<MoveRow[]>;
+  /** The moves and listings of these kinds of the works `assets` (and their editions), in log order. */
+  readItemMoves(
+    kinds: readonly MoveKind[],
+    assets: readonly string[],
+    range?: EntryRange,
+  ): Promise<MoveRow[]>;
   /** The policies the ledger took on (genesis, each policy.set), in log order. */
   readPolicyChanges(): Promise<PolicyChange[]>;
   /** The identities holding the most items (works and editions), most first, then by DID. */
   topHolders(limit: number): Promise<{ owner: string; items: number }[]>;
-  /** Every real-name credential issued (revoked ones too), in log order. */
-  readRealNames(): Promise<RealNameRow[]>;
-  /** Every registered image with a perceptual hash, in log order. */
-  readImageRegistrations(): Promise<ImageRegistration[]>;
+  /**
+   * Every real-name credential issued (revoked ones too), in log order; with `writtenFrom`, only
+   * those whose record was written (issued or revoked) at or after that entry.
+   */
+  readRealNames(writtenFrom?: number): Promise<RealNameRow[]>;
+  /** Every registered image with a perceptual hash (registered in `range`), in log order. */
+  readImageRegistrations(range?: EntryRange): Promise<ImageRegistration[]>;
 }
 
 /** Counts of the ledger state's records, for the explorer's summary (GET /v1/stats). */

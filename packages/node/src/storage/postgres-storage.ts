@@ -9,7 +9,6 @@ import {
   activityRows,
   BACKFILL_KINDS,
   backfillActivity,
-  MOVE_KINDS,
   type MoveKind,
   type MoveRow,
   POLICY_ENTRY_SUFFIXES,
@@ -38,6 +37,7 @@ import {
   type ActivityDayCount,
   type ActivityQuery,
   type AssetQuery,
+  type EntryRange,
   FenceError,
   type ImageRegistration,
   type LedgerReads,
@@ -55,6 +55,14 @@ import {
   type SupervisionReads,
   type TileKey,
 } from './log-storage.js';
+import {
+  imageRegistrationsSelect,
+  itemMovesSelects,
+  moveKinds,
+  movesSelect,
+  POSTGRES_TABLES,
+  realNamesSelect,
+} from './supervision-queries.js';
 
 const SCHEMA_VERSION = '5';
 
@@ -75,6 +83,8 @@ CREATE INDEX IF NOT EXISTS cinnabar_state_owner ON cinnabar_state (owner, kind, 
 CREATE TABLE IF NOT EXISTS cinnabar_asset_media (
   asset text PRIMARY KEY, cid text NOT NULL, phash text, geometry text, idx bigint NOT NULL
 );
+-- Which works' content changed since an entry (the alert rules, brought up to date).
+CREATE INDEX IF NOT EXISTS cinnabar_asset_media_idx ON cinnabar_asset_media (idx);
 -- The place index (version 4): each asset revision's grid cells, and each revision's valid days.
 CREATE TABLE IF NOT EXISTS cinnabar_asset_places (
   cell text COLLATE "C" NOT NULL, asset text NOT NULL, revision integer NOT NULL,
@@ -280,17 +290,24 @@ class PostgresReads implements LogReads, LedgerReads, SupervisionReads, StatsRea
     return rows.map(activityFromSql);
   }
 
-  async readMoves(kinds: readonly MoveKind[]): Promise<MoveRow[]> {
-    const wanted = kinds.filter((k) => MOVE_KINDS.includes(k));
+  async readMoves(kinds: readonly MoveKind[], range?: EntryRange): Promise<MoveRow[]> {
+    const wanted = moveKinds(kinds);
     if (wanted.length === 0) return [];
-    // float8: node-postgres gives numbers (bigint comes as text); indexes and times in milliseconds
-    // are far below 2^53. Named as MoveRow's fields, so the rows need no second object.
-    const { rows } = await this.db.query<MoveRow>(
-      'SELECT idx::float8 AS idx, kind, time::float8 AS time, asset, edition, from_did AS "from", to_did AS "to" ' +
-        'FROM cinnabar_activity WHERE kind = ANY($1::text[]) ORDER BY idx',
-      [wanted],
-    );
-    return rows;
+    const { sql, params } = movesSelect(POSTGRES_TABLES, wanted, range);
+    return (await this.db.query<MoveRow>(sql, params)).rows;
+  }
+
+  async readItemMoves(
+    kinds: readonly MoveKind[],
+    assets: readonly string[],
+    range?: EntryRange,
+  ): Promise<MoveRow[]> {
+    const wanted = moveKinds(kinds);
+    if (wanted.length === 0) return [];
+    const rows: MoveRow[] = [];
+    for (const { sql, params } of itemMovesSelects(POSTGRES_TABLES, wanted, assets, range))
+      rows.push(...(await this.db.query<MoveRow>(sql, params)).rows);
+    return rows.sort((a, b) => a.idx - b.idx);
   }
 
   async readPolicyChanges(): Promise<PolicyChange[]> {
@@ -308,21 +325,14 @@ class PostgresReads implements LogReads, LedgerReads, SupervisionReads, StatsRea
     return rows.map((r) => ({ owner: r.owner, items: Number(r.items) }));
   }
 
-  async readRealNames(): Promise<RealNameRow[]> {
-    const { rows } = await this.db.query<RealNameRow & { idx: string }>(
-      "SELECT v #>> '{credential,credentialSubject,realName,commitment}' AS commitment, v ->> 'subject' AS subject, " +
-        "idx, v ->> 'id' AS credential FROM (SELECT value::jsonb AS v, idx, key FROM cinnabar_state WHERE kind = 'credential') c " +
-        "WHERE v ->> 'credentialType' = 'real-name' ORDER BY idx, key COLLATE \"C\"",
-    );
-    return rows.map((r) => ({ ...r, idx: Number(r.idx) }));
+  async readRealNames(writtenFrom?: number): Promise<RealNameRow[]> {
+    const { sql, params } = realNamesSelect(POSTGRES_TABLES, writtenFrom);
+    return (await this.db.query<RealNameRow>(sql, params)).rows;
   }
 
-  async readImageRegistrations(): Promise<ImageRegistration[]> {
-    const { rows } = await this.db.query<{ asset: string; idx: string; time: string; phash: string }>(
-      'SELECT m.asset, m.idx, a.time, m.phash FROM cinnabar_asset_media m ' +
-        "JOIN cinnabar_activity a ON a.idx = m.idx AND a.kind = 'registration' WHERE m.phash IS NOT NULL ORDER BY m.idx",
-    );
-    return rows.map((r) => ({ asset: r.asset, idx: Number(r.idx), time: Number(r.time), phash: r.phash }));
+  async readImageRegistrations(range?: EntryRange): Promise<ImageRegistration[]> {
+    const { sql, params } = imageRegistrationsSelect(POSTGRES_TABLES, range);
+    return (await this.db.query<ImageRegistration>(sql, params)).rows;
   }
 }
 

@@ -9,7 +9,6 @@ import {
   activityRows,
   BACKFILL_KINDS,
   backfillActivity,
-  MOVE_KINDS,
   type MoveKind,
   type MoveRow,
   POLICY_ENTRY_SUFFIXES,
@@ -38,6 +37,7 @@ import {
   type ActivityDayCount,
   type ActivityQuery,
   type AssetQuery,
+  type EntryRange,
   FenceError,
   type ImageRegistration,
   type LedgerBatch,
@@ -54,6 +54,14 @@ import {
   type StoredCheckpoint,
   type TileKey,
 } from './log-storage.js';
+import {
+  imageRegistrationsSelect,
+  itemMovesSelects,
+  moveKinds,
+  movesSelect,
+  realNamesSelect,
+  SQLITE_TABLES,
+} from './supervision-queries.js';
 
 const SCHEMA_VERSION = '5';
 /** Versions this one upgrades in place (init adds the tables and columns they lack). */
@@ -79,6 +87,8 @@ CREATE INDEX IF NOT EXISTS ledger_state_owner ON ledger_state (owner, kind, idx)
 CREATE TABLE IF NOT EXISTS asset_media (
   asset TEXT PRIMARY KEY, cid TEXT NOT NULL, phash TEXT, geometry TEXT, idx INTEGER NOT NULL
 );
+-- Which works' content changed since an entry (the alert rules, brought up to date).
+CREATE INDEX IF NOT EXISTS asset_media_idx ON asset_media (idx);
 -- The place index (version 4): each asset revision's grid cells, and each revision's valid days.
 CREATE TABLE IF NOT EXISTS asset_places (
   cell TEXT NOT NULL, asset TEXT NOT NULL, revision INTEGER NOT NULL,
@@ -486,16 +496,24 @@ export class SqliteStorage implements LogStorage {
     return rows.map(activityFromSql);
   }
 
-  async readMoves(kinds: readonly MoveKind[]): Promise<MoveRow[]> {
-    const wanted = kinds.filter((k) => MOVE_KINDS.includes(k));
+  async readMoves(kinds: readonly MoveKind[], range?: EntryRange): Promise<MoveRow[]> {
+    const wanted = moveKinds(kinds);
     if (wanted.length === 0) return [];
-    // Named as MoveRow's fields, so the rows need no second object (the alerts read ~10^6 of them).
-    return this.db
-      .prepare(
-        'SELECT idx, kind, time, asset, edition, from_did AS "from", to_did AS "to" ' +
-          `FROM activity WHERE kind IN (${wanted.map(() => '?').join(', ')}) ORDER BY idx`,
-      )
-      .all(...wanted) as MoveRow[];
+    const { sql, params } = movesSelect(SQLITE_TABLES, wanted, range);
+    return this.db.prepare(sql).all(...params) as MoveRow[];
+  }
+
+  async readItemMoves(
+    kinds: readonly MoveKind[],
+    assets: readonly string[],
+    range?: EntryRange,
+  ): Promise<MoveRow[]> {
+    const wanted = moveKinds(kinds);
+    if (wanted.length === 0) return [];
+    const rows: MoveRow[] = [];
+    for (const { sql, params } of itemMovesSelects(SQLITE_TABLES, wanted, assets, range))
+      rows.push(...(this.db.prepare(sql).all(...params) as MoveRow[]));
+    return rows.sort((a, b) => a.idx - b.idx);
   }
 
   async readPolicyChanges(): Promise<PolicyChange[]> {
@@ -511,24 +529,14 @@ export class SqliteStorage implements LogStorage {
     }[];
   }
 
-  async readRealNames(): Promise<RealNameRow[]> {
-    return this.db
-      .prepare(
-        "SELECT json_extract(value, '$.credential.credentialSubject.realName.commitment') AS commitment, " +
-          "json_extract(value, '$.subject') AS subject, idx, json_extract(value, '$.id') AS credential " +
-          "FROM ledger_state WHERE kind = 'credential' AND json_extract(value, '$.credentialType') = 'real-name' " +
-          'ORDER BY idx, key',
-      )
-      .all() as RealNameRow[];
+  async readRealNames(writtenFrom?: number): Promise<RealNameRow[]> {
+    const { sql, params } = realNamesSelect(SQLITE_TABLES, writtenFrom);
+    return this.db.prepare(sql).all(...params) as RealNameRow[];
   }
 
-  async readImageRegistrations(): Promise<ImageRegistration[]> {
-    return this.db
-      .prepare(
-        'SELECT m.asset AS asset, m.idx AS idx, a.time AS time, m.phash AS phash FROM asset_media m ' +
-          "JOIN activity a ON a.idx = m.idx AND a.kind = 'registration' WHERE m.phash IS NOT NULL ORDER BY m.idx",
-      )
-      .all() as ImageRegistration[];
+  async readImageRegistrations(range?: EntryRange): Promise<ImageRegistration[]> {
+    const { sql, params } = imageRegistrationsSelect(SQLITE_TABLES, range);
+    return this.db.prepare(sql).all(...params) as ImageRegistration[];
   }
 
   async appendAccess(e: AccessLogEntry): Promise<void> {

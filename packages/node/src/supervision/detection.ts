@@ -4,18 +4,9 @@
  * at; nothing is refused by them. Each alert names the entries that are its evidence. The rules are
  * pure functions of the activity (activity.ts), so that the same log gives the same alerts.
  */
-import {
-  DEFAULT_DETECTION_POLICY,
-  DETECTION_RULES,
-  type DetectionPolicy,
-  LEDGER_KEY,
-  type LedgerRecord,
-  SUPERVISION_REPORT_DEFAULTS,
-  transactionId,
-} from '@cinnabar/core';
-import type { LedgerReads, RealNameRow, SupervisionReads } from '../storage/log-storage.js';
+import { DETECTION_RULES, type DetectionPolicy } from '@cinnabar/core';
+import type { RealNameRow } from '../storage/log-storage.js';
 import type { MoveRow } from './activity.js';
-import { toCsv } from './csv.js';
 
 export { DETECTION_RULES };
 export type DetectionRule = (typeof DETECTION_RULES)[number];
@@ -234,81 +225,4 @@ export function detectDuplicateBursts(
     });
   }
   return alerts;
-}
-
-export interface AlertsOptions {
-  /** Only this rule's alerts; absent: every rule's. */
-  rule?: DetectionRule;
-  /** Most alerts returned (the oldest first). */
-  limit: number;
-}
-
-export const ALERTS_DEFAULTS: Readonly<AlertsOptions> = Object.freeze({
-  limit: SUPERVISION_REPORT_DEFAULTS.alertsLimit,
-});
-export const MAX_ALERTS = 1000;
-
-export interface AlertsReport {
-  /** The thresholds the rules ran with: the policy's, or the defaults. */
-  thresholds: DetectionPolicy;
-  alerts: Alert[];
-  /** Whether more alerts were found than returned. */
-  truncated: boolean;
-}
-
-/** The rules over the whole record, with the current policy's thresholds; evidence with tx ids. */
-export async function listAlerts(
-  reads: SupervisionReads & Pick<LedgerReads, 'readState'>,
-  entries: (start: number, count: number) => Promise<Uint8Array[]>,
-  options: Partial<AlertsOptions> = {},
-): Promise<AlertsReport> {
-  const { rule, limit } = { ...ALERTS_DEFAULTS, ...options };
-  const ledgerJson = (await reads.readState([LEDGER_KEY])).get(LEDGER_KEY);
-  const policy = ledgerJson ? (JSON.parse(ledgerJson) as LedgerRecord).policy : undefined;
-  const thresholds = policy?.detection ?? DEFAULT_DETECTION_POLICY;
-  const wants = (r: DetectionRule) => rule === undefined || rule === r;
-  const alerts: Alert[] = [];
-  if (wants('washTrading') || wants('rapidFlip')) {
-    const items = groupByItem(
-      await reads.readMoves(wants('rapidFlip') ? ['transfer', 'sale', 'listing'] : ['transfer', 'sale']),
-    );
-    if (wants('washTrading')) alerts.push(...detectWashTrading(items, thresholds.washTrading));
-    if (wants('rapidFlip')) alerts.push(...detectRapidFlips(items, thresholds.rapidFlip));
-  }
-  if (wants('sharedRealName'))
-    alerts.push(...detectSharedRealNames(await reads.readRealNames(), thresholds.sharedRealName));
-  if (wants('duplicateBurst'))
-    alerts.push(...detectDuplicateBursts(await reads.readImageRegistrations(), thresholds.duplicateBurst));
-  alerts.sort(
-    (a, b) =>
-      a.evidence[0]!.index - b.evidence[0]!.index ||
-      DETECTION_RULES.indexOf(a.rule) - DETECTION_RULES.indexOf(b.rule),
-  );
-  const shown = alerts.slice(0, limit);
-  for (const alert of shown)
-    for (const evidence of alert.evidence) {
-      const [entry] = await entries(evidence.index, 1);
-      if (entry) evidence.txId = transactionId(entry);
-    }
-  return { thresholds, alerts: shown, truncated: alerts.length > shown.length };
-}
-
-function subjectText(subject: AlertSubject): string {
-  if ('asset' in subject)
-    return subject.edition === undefined ? subject.asset : `${subject.asset}#${subject.edition}`;
-  if ('identities' in subject) return subject.identities.join(' ');
-  return subject.assets.join(' ');
-}
-
-export function alertsCsv(report: AlertsReport): string {
-  return toCsv(
-    ['rule', 'subject', 'evidenceIndexes', 'evidenceTxIds', 'summary'],
-    report.alerts.map((a) => [
-      a.rule,
-      subjectText(a.subject),
-      a.evidence.map((e) => e.index).join(' '),
-      a.evidence.map((e) => e.txId ?? '').join(' '),
-      a.summary,
-    ]),
-  );
 }
