@@ -22,24 +22,21 @@ import {
   SUPERVISION_REPORT_DEFAULTS,
   transactionId,
 } from '@cinnabar/core';
-import type {
-  EntryRange,
-  ImageRegistration,
-  LedgerReads,
-  RealNameRow,
-  SupervisionReads,
-} from '../storage/log-storage.js';
+import type { EntryRange, LedgerReads, RealNameRow, SupervisionReads } from '../storage/log-storage.js';
 import type { MoveKind, MoveRow } from './activity.js';
 import { toCsv } from './csv.js';
 import {
   type Alert,
   type AlertSubject,
+  burstsAmong,
+  byTime,
   type DetectionRule,
-  detectDuplicateBursts,
   detectRapidFlips,
   detectSharedRealNames,
   detectWashTrading,
   groupByItem,
+  type HashedImage,
+  hashedImages,
 } from './detection.js';
 
 /** What the wash-trading and rapid-flip rules read. */
@@ -55,8 +52,9 @@ export class AlertIndex {
   /** Real-name credentials issued so far, by commitment, then by credential id. */
   private readonly realNames = new Map<string, Map<string, RealNameRow>>();
   private readonly realNameAlerts = new Map<string, Alert>();
-  /** The registered images, by work. */
-  private readonly images = new Map<string, ImageRegistration>();
+  /** The registered images, parsed, in the order the burst rule takes them; and the end of those read. */
+  private images: HashedImage[] = [];
+  private imagesBefore = 0;
   private burstAlerts: Alert[] = [];
   /** Every alert in report order, until an update changes one. */
   private sorted: readonly Alert[] | undefined;
@@ -102,7 +100,8 @@ export class AlertIndex {
     this.itemAlerts.clear();
     this.realNames.clear();
     this.realNameAlerts.clear();
-    this.images.clear();
+    this.images = [];
+    this.imagesBefore = 0;
     this.burstAlerts = [];
     this.sorted = undefined;
   }
@@ -162,14 +161,28 @@ export class AlertIndex {
     if (touched.size > 0) this.sorted = undefined;
   }
 
-  /** Images registered in `range`; the bursts found again if there are any. */
+  /** Images registered in `range`, merged in; the bursts found again if there are any. */
   private async updateImages(reads: SupervisionReads, policy: DetectionPolicy, range: Required<EntryRange>) {
-    const images = await reads.readImageRegistrations(range);
-    if (images.length === 0 && range.from > 0) return;
-    for (const image of images) this.images.set(image.asset, image);
-    this.burstAlerts = detectDuplicateBursts([...this.images.values()], policy.duplicateBurst);
+    // Those merged by an update that failed after this step are not merged twice.
+    const from = Math.max(range.from, this.imagesBefore);
+    const fresh = hashedImages(await reads.readImageRegistrations({ from, before: range.before }));
+    this.imagesBefore = range.before;
+    if (fresh.length === 0 && range.from > 0) return;
+    this.images = mergeSorted(this.images, fresh);
+    this.burstAlerts = burstsAmong(this.images, policy.duplicateBurst);
     this.sorted = undefined;
   }
+}
+
+/** Two arrays in burst order as one. */
+function mergeSorted(a: readonly HashedImage[], b: readonly HashedImage[]): HashedImage[] {
+  if (b.length === 0) return a.slice();
+  const merged: HashedImage[] = new Array(a.length + b.length);
+  let i = 0;
+  let j = 0;
+  for (let k = 0; k < merged.length; k++)
+    merged[k] = j >= b.length || (i < a.length && byTime(a[i]!, b[j]!) <= 0) ? a[i++]! : b[j++]!;
+  return merged;
 }
 
 /** The oldest evidence first; alerts on the same entry in DETECTION_RULES order. */
@@ -228,11 +241,20 @@ export async function listAlerts(
     ...alert,
     evidence: alert.evidence.map((e) => ({ ...e })),
   }));
-  for (const alert of shown)
-    for (const evidence of alert.evidence) {
-      const [entry] = await entries(evidence.index, 1);
-      if (entry) evidence.txId = transactionId(entry);
-    }
+  // Each entry read once, all at once (PostgreSQL answers them side by side).
+  const evidence = shown.flatMap((alert) => alert.evidence);
+  const indexes = [...new Set(evidence.map((e) => e.index))];
+  const txIds = new Map<number, string>();
+  await Promise.all(
+    indexes.map(async (index) => {
+      const [entry] = await entries(index, 1);
+      if (entry) txIds.set(index, transactionId(entry));
+    }),
+  );
+  for (const e of evidence) {
+    const txId = txIds.get(e.index);
+    if (txId !== undefined) e.txId = txId;
+  }
   return { thresholds, alerts: shown, truncated: matching.length > shown.length };
 }
 

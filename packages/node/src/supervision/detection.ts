@@ -185,6 +185,37 @@ function popcount32(x: number): number {
   return (((v + (v >>> 4)) & 0x0f0f0f0f) * 0x01010101) >>> 24;
 }
 
+/** A registered image with its 64-bit perceptual hash as two 32-bit halves. */
+export interface HashedImage {
+  asset: string;
+  idx: number;
+  time: number;
+  high: number;
+  low: number;
+}
+
+/** The images whose hash is 16 hex digits, parsed, in time order (then log order). */
+export function hashedImages(
+  images: Iterable<{ asset: string; idx: number; time: number; phash: string }>,
+): HashedImage[] {
+  const hashed: HashedImage[] = [];
+  for (const { asset, idx, time, phash } of images)
+    if (/^[0-9a-f]{16}$/.test(phash))
+      hashed.push({
+        asset,
+        idx,
+        time,
+        high: Number.parseInt(phash.slice(0, 8), 16),
+        low: Number.parseInt(phash.slice(8), 16),
+      });
+  return hashed.sort(byTime);
+}
+
+/** Time order, then log order: the order the duplicate-burst rule takes images in. */
+export function byTime(a: HashedImage, b: HashedImage): number {
+  return a.time - b.time || a.idx - b.idx;
+}
+
 /**
  * Bursts of near-duplicate registrations: at least `minRegistrations` images registered within
  * `windowMinutes` of the first of them, each within `maxDistance` bits (perceptual hash) of it.
@@ -194,27 +225,30 @@ export function detectDuplicateBursts(
   images: readonly { asset: string; idx: number; time: number; phash: string }[],
   rule: DetectionPolicy['duplicateBurst'],
 ): Alert[] {
-  const sorted = images
-    .filter((image) => /^[0-9a-f]{16}$/.test(image.phash))
-    .slice()
-    .sort((a, b) => a.time - b.time || a.idx - b.idx);
-  const high = sorted.map((image) => Number.parseInt(image.phash.slice(0, 8), 16));
-  const low = sorted.map((image) => Number.parseInt(image.phash.slice(8), 16));
+  return burstsAmong(hashedImages(images), rule);
+}
+
+/** detectDuplicateBursts over images already parsed and in time order (hashedImages). */
+export function burstsAmong(
+  sorted: readonly HashedImage[],
+  rule: DetectionPolicy['duplicateBurst'],
+): Alert[] {
   const used = new Uint8Array(sorted.length);
   const window = rule.windowMinutes * MINUTE_MS;
   const alerts: Alert[] = [];
   for (let i = 0; i < sorted.length; i++) {
     if (used[i]) continue;
+    const first = sorted[i]!;
     const burst = [i];
-    for (let j = i + 1; j < sorted.length && sorted[j]!.time - sorted[i]!.time <= window; j++) {
+    for (let j = i + 1; j < sorted.length && sorted[j]!.time - first.time <= window; j++) {
       if (used[j]) continue;
-      const distance = popcount32(high[i]! ^ high[j]!) + popcount32(low[i]! ^ low[j]!);
+      const distance = popcount32(first.high ^ sorted[j]!.high) + popcount32(first.low ^ sorted[j]!.low);
       if (distance <= rule.maxDistance) burst.push(j);
     }
     if (burst.length < rule.minRegistrations) continue;
     for (const j of burst) used[j] = 1;
     const members = burst.map((j) => sorted[j]!).sort((a, b) => a.idx - b.idx);
-    const minutes = (sorted[burst.at(-1)!]!.time - sorted[i]!.time) / MINUTE_MS;
+    const minutes = (sorted[burst.at(-1)!]!.time - first.time) / MINUTE_MS;
     alerts.push({
       rule: 'duplicateBurst',
       subject: { assets: members.map((m) => m.asset) },
