@@ -2,12 +2,21 @@
 // two browser identities (two contexts) under a policy that asks the recipient to accept; a key
 // exported from the browser that the CLI signs with, and a CLI key imported in the browser; the
 // operator's key imported in the browser freezing a demo work, the public record showing it, and
-// a non-regulator seeing the record without the forms.
+// a non-regulator seeing the record without the forms; the market's reports and alerts, public too.
 import assert from 'node:assert/strict';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { CinnabarClient, createKeyFile, type JsonObject, signTransaction } from '@cinnabar/core';
+import {
+  CinnabarClient,
+  createKeyFile,
+  DEFAULT_DETECTION_POLICY,
+  issueRealNameCredential,
+  type JsonObject,
+  sha256,
+  signTransaction,
+  utf8Encode,
+} from '@cinnabar/core';
 import { runCli } from '../../cli/test/support/run-cli.js';
 import {
   activeDid,
@@ -291,5 +300,84 @@ describe('wallet and regulator console', () => {
     other.problems.assertNone();
     await context.close();
     await other.context.close();
+  });
+
+  test('everyone sees the market: activity by month, the largest holders and the alerts with their evidence, each as CSV', async () => {
+    // Two identities certified with one person's data, over a threshold of one identity a person.
+    const operator = web.node.operatorKey;
+    const asOperator = async (type: string, body: JsonObject) =>
+      client.submit(
+        signTransaction(
+          {
+            v: 1,
+            type,
+            actor: operator.did,
+            seq: await client.nextSeq(operator.did),
+            time: new Date().toISOString(),
+            body,
+          },
+          operator.seed,
+        ),
+      );
+    const ledger = await client.ledger();
+    const detection = { ...DEFAULT_DETECTION_POLICY, sharedRealName: { maxIdentities: 1 } };
+    await asOperator('policy.set', { policy: { ...ledger.policy, detection } as unknown as JsonObject });
+    const owners = [...new Set((await client.assets({ limit: 100 })).items.map((a) => a.owner))].slice(0, 2);
+    assert.equal(owners.length, 2);
+    for (const subject of owners) {
+      const { credential } = issueRealNameCredential({
+        issuerSeed: operator.seed,
+        subject,
+        idRandom: sha256(utf8Encode(`market-watch:${subject}`)).slice(0, 16),
+        validFrom: '2026-01-01T00:00:00Z',
+        data: { name: 'Wang Wu', id: 'wang-wu-id' },
+        method: 'resident-id-card',
+        salt: sha256(utf8Encode('market-watch salt')).slice(0, 16),
+      });
+      await asOperator('credential.issue', { credential: credential as unknown as JsonObject });
+    }
+    const report = await client.supervisionReport<{ alerts: { rule: string; summary: string }[] }>('alerts');
+    const shared = report.alerts.find((a) => a.rule === 'sharedRealName');
+    assert.match(shared?.summary ?? '', /^2 identities hold real-name credentials with one commitment/);
+    const activity = await client.supervisionReport<{ rows: { period: string; registrations: number }[] }>(
+      'activity',
+    );
+    const month = activity.rows.at(-1)!;
+    const [top] = (await client.supervisionReport<{ holders: { owner: string; items: number }[] }>('holders'))
+      .holders;
+
+    // No key in this browser: the reports are public.
+    const { context, page, problems } = await web.newPage();
+    await page.goto('/regulator');
+    await page.getByRole('heading', { name: 'The market, watched' }).waitFor();
+    const months = page.getByTestId('activity');
+    const row = months.getByRole('row', { name: new RegExp(`^${month.period}`) });
+    await row.waitFor();
+    assert.equal(await row.getByRole('cell').first().textContent(), String(month.registrations));
+    await page
+      .getByTestId('holders')
+      .getByRole('listitem')
+      .first()
+      .getByText(`holds ${top!.items}`)
+      .waitFor();
+    const alerts = page.getByTestId('alerts');
+    const alertRow = alerts.getByRole('row').filter({ hasText: 'one real name, many identities' });
+    await alertRow.getByText(shared!.summary).waitFor();
+    // Its subject links to both identities, its evidence to each credential's issue on the log.
+    for (const did of owners)
+      assert.equal(await alertRow.locator(`a[href="/identities/${encodeURIComponent(did)}"]`).count(), 1);
+    const evidence = alertRow.locator('a[href^="/v1/entries/"]');
+    assert.equal(await evidence.count(), 2);
+    const entry = await fetch(new URL((await evidence.first().getAttribute('href'))!.slice(1), web.node.url));
+    assert.equal(entry.status, 200);
+    // Each report as CSV, from the link on the page.
+    const links = page.getByRole('link', { name: 'Download as CSV' });
+    assert.equal(await links.count(), 3);
+    const csv = await fetch(new URL((await links.nth(2).getAttribute('href'))!.slice(1), web.node.url));
+    assert.match(csv.headers.get('content-type') ?? '', /^text\/csv/);
+    assert.match(await csv.text(), /^rule,subject,evidenceIndexes,evidenceTxIds,summary\r\n/);
+    await web.screenshot(page, 'regulator-market-desktop');
+    problems.assertNone();
+    await context.close();
   });
 });

@@ -1,5 +1,5 @@
 // The regulator console. The record of supervision (every freeze, takedown and dispute, with its
-// grounds and author) is public and shown to everyone; the forms that freeze, unfreeze, take down
+// grounds and author) and the market's reports and alerts are public and shown to everyone; the forms that freeze, unfreeze, take down
 // and restore are shown to an active identity holding the regulator role, or to the operator.
 import {
   type DisputeRecord,
@@ -14,6 +14,7 @@ import { api, getJson } from '../api.js';
 import { formatTime, useLanguage } from '../i18n.js';
 import { submit, useSession } from '../keys/session.js';
 import { IdentityPanel } from './identity-panel.js';
+import { MarketWatch } from './market-watch.js';
 import { Problem, Short } from './problem.js';
 import { t } from './strings.js';
 
@@ -115,6 +116,7 @@ export default function RegulatorPage() {
           )
         }
       />
+      <MarketWatch tick={tick} />
     </section>
   );
 }
