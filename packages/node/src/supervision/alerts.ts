@@ -1,11 +1,11 @@
 /**
  * The alerts report: the rules of detection.ts over the whole record, kept up to date as the log
- * grows. The first request reads the whole history (seconds
- * at a million entries, BENCHMARKS.md); each later one reads only what was appended since and runs
- * the rules again only where that changes their answer: the works and editions that moved or were
- * listed (with their whole history of moves), the real-name commitments of new or revoked
- * credentials, and the images when one was registered. Between requests only the
- * alerts and the rules' smaller inputs (credentials, images) are held, not the moves.
+ * grows. The first request reads the whole history (seconds at a million entries, BENCHMARKS.md);
+ * each later one reads only what was appended since and runs the rules again only where that
+ * changes their answer: the works and editions that moved or were listed (with their whole history
+ * of moves), the real-name commitments of new or revoked credentials, and the images when one was
+ * registered. Between requests only the alerts and the rules' smaller inputs (credentials, images)
+ * are held, not the moves.
  *
  * Every rule is a function of the log's first `size` entries and the thresholds (detection.ts), so
  * the alerts after any sequence of updates are those of one computation over the whole history; a
@@ -130,8 +130,8 @@ export class AlertIndex {
   }
 
   /**
-   * Credentials issued or revoked in `range`. One issued at or after `range.before` (and revoked
-   * within it) is left for the update that reaches its issue: its record is read again then.
+   * Credentials issued or revoked in `range`. One issued at or after `range.before` (its record
+   * written then too, or later) is left for the update that reaches its issue, which reads it again.
    */
   private async updateRealNames(
     reads: SupervisionReads,
