@@ -16,6 +16,7 @@ import { submit, useSession } from '../keys/session.js';
 import { IdentityPanel } from './identity-panel.js';
 import { MarketWatch } from './market-watch.js';
 import { Problem, Short } from './problem.js';
+import { RecordTable } from './record-table.js';
 import { t } from './strings.js';
 
 type Category = (typeof FREEZE_CATEGORIES)[number];
@@ -393,54 +394,45 @@ function Record(props: {
       <Problem error={freezes.error} />
       {freezes.items?.length === 0 ? <p>{t('noneYet')}</p> : null}
       {freezes.items?.length ? (
-        <div class="table-scroll">
-          <table aria-labelledby="freezes-heading" data-testid="freezes">
-            <thead>
-              <tr>
-                <th scope="col">{t('colWhen')}</th>
-                <th scope="col">{t('colTarget')}</th>
-                <th scope="col">{t('colGrounds')}</th>
-                <th scope="col">{t('colBy')}</th>
-                <th scope="col">{t('colState')}</th>
-              </tr>
-            </thead>
-            <tbody>
-              {freezes.items.map((f) => (
-                <tr>
-                  <td>{formatTime(f.at.time)}</td>
-                  <td>
-                    <Target target={f.target} />
-                  </td>
-                  <td>
-                    <strong>{t(`category_${f.grounds.category}`)}</strong>: {f.grounds.text}
-                  </td>
-                  <td>
-                    <Short value={f.regulator} keep={10} />
-                  </td>
-                  <td>
-                    {f.lifted ? (
-                      t('liftedAt', { time: formatTime(f.lifted.time) })
-                    ) : f.until && Date.parse(f.until) <= Date.now() ? (
-                      t('ended')
-                    ) : (
-                      <>
-                        {f.until ? t('inForceUntil', { time: formatTime(f.until) }) : t('inForce')}
-                        {props.regulator ? (
-                          <ReasonAction
-                            id={f.id}
-                            label={t('unfreeze')}
-                            busy={props.busy}
-                            onSubmit={(reason) => props.onUnfreeze(f, reason)}
-                          />
-                        ) : null}
-                      </>
-                    )}
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
+        <RecordTable
+          labelledBy="freezes-heading"
+          testId="freezes"
+          columns={[t('colWhen'), t('colTarget'), t('colGrounds'), t('colBy'), t('colState')]}
+        >
+          {freezes.items.map((f) => (
+            <tr>
+              <td>{formatTime(f.at.time)}</td>
+              <td>
+                <Target target={f.target} />
+              </td>
+              <td>
+                <strong>{t(`category_${f.grounds.category}`)}</strong>: {f.grounds.text}
+              </td>
+              <td>
+                <Short value={f.regulator} keep={10} />
+              </td>
+              <td>
+                {f.lifted ? (
+                  t('liftedAt', { time: formatTime(f.lifted.time) })
+                ) : f.until && Date.parse(f.until) <= Date.now() ? (
+                  t('ended')
+                ) : (
+                  <>
+                    {f.until ? t('inForceUntil', { time: formatTime(f.until) }) : t('inForce')}
+                    {props.regulator ? (
+                      <ReasonAction
+                        id={f.id}
+                        label={t('unfreeze')}
+                        busy={props.busy}
+                        onSubmit={(reason) => props.onUnfreeze(f, reason)}
+                      />
+                    ) : null}
+                  </>
+                )}
+              </td>
+            </tr>
+          ))}
+        </RecordTable>
       ) : null}
       {freezes.more ? (
         <button type="button" class="secondary" onClick={freezes.more}>
@@ -452,54 +444,45 @@ function Record(props: {
       <Problem error={takedowns.error} />
       {takedowns.items?.length === 0 ? <p>{t('noneYet')}</p> : null}
       {takedowns.items?.length ? (
-        <div class="table-scroll">
-          <table aria-labelledby="takedowns-heading" data-testid="takedowns">
-            <thead>
-              <tr>
-                <th scope="col">{t('colWhen')}</th>
-                <th scope="col">{t('colTarget')}</th>
-                <th scope="col">{t('colGrounds')}</th>
-                <th scope="col">{t('colBy')}</th>
-                <th scope="col">{t('colState')}</th>
-              </tr>
-            </thead>
-            <tbody>
-              {takedowns.items.map((d) => (
-                <tr>
-                  <td>{formatTime(d.at.time)}</td>
-                  <td>
-                    <a href={`/assets/${d.asset}`}>
-                      <Short value={d.asset} />
-                    </a>
-                  </td>
-                  <td>
-                    <strong>{t(`category_${d.grounds.category}`)}</strong>: {d.grounds.text}
-                  </td>
-                  <td>
-                    <Short value={d.regulator} keep={10} />
-                  </td>
-                  <td>
-                    {d.restored ? (
-                      t('restoredAt', { time: formatTime(d.restored.time) })
-                    ) : (
-                      <>
-                        {t('inForce')}
-                        {props.regulator ? (
-                          <ReasonAction
-                            id={d.id}
-                            label={t('restore')}
-                            busy={props.busy}
-                            onSubmit={(reason) => props.onRestore(d, reason)}
-                          />
-                        ) : null}
-                      </>
-                    )}
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
+        <RecordTable
+          labelledBy="takedowns-heading"
+          testId="takedowns"
+          columns={[t('colWhen'), t('colTarget'), t('colGrounds'), t('colBy'), t('colState')]}
+        >
+          {takedowns.items.map((d) => (
+            <tr>
+              <td>{formatTime(d.at.time)}</td>
+              <td>
+                <a href={`/assets/${d.asset}`}>
+                  <Short value={d.asset} />
+                </a>
+              </td>
+              <td>
+                <strong>{t(`category_${d.grounds.category}`)}</strong>: {d.grounds.text}
+              </td>
+              <td>
+                <Short value={d.regulator} keep={10} />
+              </td>
+              <td>
+                {d.restored ? (
+                  t('restoredAt', { time: formatTime(d.restored.time) })
+                ) : (
+                  <>
+                    {t('inForce')}
+                    {props.regulator ? (
+                      <ReasonAction
+                        id={d.id}
+                        label={t('restore')}
+                        busy={props.busy}
+                        onSubmit={(reason) => props.onRestore(d, reason)}
+                      />
+                    ) : null}
+                  </>
+                )}
+              </td>
+            </tr>
+          ))}
+        </RecordTable>
       ) : null}
       {takedowns.more ? (
         <button type="button" class="secondary" onClick={takedowns.more}>
@@ -511,40 +494,30 @@ function Record(props: {
       <Problem error={disputes.error} />
       {disputes.items?.length === 0 ? <p>{t('noneYet')}</p> : null}
       {disputes.items?.length ? (
-        <div class="table-scroll">
-          <table aria-labelledby="disputes-heading">
-            <thead>
-              <tr>
-                <th scope="col">{t('colWhen')}</th>
-                <th scope="col">{t('colTarget')}</th>
-                <th scope="col">{t('colClaim')}</th>
-                <th scope="col">{t('colParties')}</th>
-                <th scope="col">{t('colState')}</th>
-              </tr>
-            </thead>
-            <tbody>
-              {disputes.items.map((d) => (
-                <tr>
-                  <td>{formatTime(d.opened.time)}</td>
-                  <td>
-                    <Target target={{ asset: d.asset, ...(d.edition ? { edition: d.edition } : {}) }} />
-                  </td>
-                  <td>{d.claim}</td>
-                  <td>
-                    <Short value={d.claimant} keep={8} /> → <Short value={d.respondent} keep={8} />
-                  </td>
-                  <td>
-                    {d.resolution
-                      ? t(d.resolution.outcome === 'dismissed' ? 'disputeDismissed' : 'disputeCorrected')
-                      : d.response
-                        ? t('disputeAnswered')
-                        : t('disputeOpen')}
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
+        <RecordTable
+          labelledBy="disputes-heading"
+          columns={[t('colWhen'), t('colTarget'), t('colClaim'), t('colParties'), t('colState')]}
+        >
+          {disputes.items.map((d) => (
+            <tr>
+              <td>{formatTime(d.opened.time)}</td>
+              <td>
+                <Target target={{ asset: d.asset, ...(d.edition ? { edition: d.edition } : {}) }} />
+              </td>
+              <td>{d.claim}</td>
+              <td>
+                <Short value={d.claimant} keep={8} /> → <Short value={d.respondent} keep={8} />
+              </td>
+              <td>
+                {d.resolution
+                  ? t(d.resolution.outcome === 'dismissed' ? 'disputeDismissed' : 'disputeCorrected')
+                  : d.response
+                    ? t('disputeAnswered')
+                    : t('disputeOpen')}
+              </td>
+            </tr>
+          ))}
+        </RecordTable>
       ) : null}
       {disputes.more ? (
         <button type="button" class="secondary" onClick={disputes.more}>
