@@ -13,7 +13,7 @@ import { issueRealNameCredential, sha256, transactionId, utf8Encode } from '@cin
 import { Value } from '@sinclair/typebox/value';
 import { API_SCHEMAS } from '../src/http/api-schemas.js';
 import { startNode } from '../src/index.js';
-import { listAlerts } from '../src/supervision/alerts.js';
+import { AlertIndex, listAlerts } from '../src/supervision/alerts.js';
 import type { Alert } from '../src/supervision/detection.js';
 import { BACKENDS, createBackend } from './support/backends.js';
 import { type Accepted, LedgerClient, picturePng, TestActor } from './support/ledger-fixture.js';
@@ -378,6 +378,25 @@ for (const backend of BACKENDS) {
           at('2026-07-01T10:00:00Z'),
         );
         await agree('bought and listed again within the hour', 'rapidFlip', flips + 1);
+
+        // Two requests that read the log's size in one order and reach the index in the other: the
+        // later one is given the alerts already read further, with no read of anything again.
+        const index = new AlertIndex();
+        const size = (await node.storage.latestCheckpoint())!.size;
+        const latest = await index.alerts(node.storage, DETECTION, size);
+        const reads: string[] = [];
+        const watched = new Proxy(node.storage, {
+          get(target, name) {
+            const value = Reflect.get(target, name);
+            if (typeof value !== 'function') return value;
+            return (...args: unknown[]) => {
+              reads.push(String(name));
+              return value.apply(target, args);
+            };
+          },
+        });
+        assert.equal(await index.alerts(watched, DETECTION, size - 5), latest);
+        assert.deepEqual(reads, []);
       } finally {
         await node.close();
         await fixture.cleanup();

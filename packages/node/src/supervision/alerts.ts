@@ -62,8 +62,8 @@ export class AlertIndex {
   private queue: Promise<unknown> = Promise.resolve();
 
   /**
-   * Every alert over the log's first `size` entries with these thresholds, the oldest evidence
-   * first (then in DETECTION_RULES order).
+   * Every alert over the log's first `size` entries (or more, if an earlier call read further) with
+   * these thresholds, the oldest evidence first (then in DETECTION_RULES order).
    */
   alerts(reads: SupervisionReads, policy: DetectionPolicy, size: number): Promise<readonly Alert[]> {
     const run = this.queue.then(() => this.update(reads, policy, size));
@@ -77,8 +77,9 @@ export class AlertIndex {
     size: number,
   ): Promise<readonly Alert[]> {
     const thresholds = canonicalize(policy as never);
-    // A log never shrinks; a smaller size (another node's database, say) is read from the start.
-    if (thresholds !== this.thresholds || size < this.size) this.reset(thresholds);
+    if (thresholds !== this.thresholds) this.reset(thresholds);
+    // A log only grows: a request that read its size before another but comes after it is given
+    // the alerts of the larger size, not a reading of everything again.
     if (size > this.size) {
       const range = { from: this.size, before: size };
       await this.updateItems(reads, policy, range);
