@@ -16,7 +16,14 @@ import {
   transactionId,
   verifyEd25519,
 } from '@cinnabar/core';
-import { loadDataDir, type SignatureCheck, useNodeCrypto, VerifyPool } from '@cinnabar/node';
+import {
+  ed25519TablesUnavailable,
+  loadDataDir,
+  type SignatureCheck,
+  useEd25519KeyTables,
+  useNodeCrypto,
+  VerifyPool,
+} from '@cinnabar/node';
 import { LogReplay } from '../../packages/cli/src/audit/replay.js';
 import { AUDIT_DEFAULTS, auditNode } from '../../packages/cli/src/audit/run-audit.js';
 import { NodeProcess } from '../../packages/cli/test/support/node-process.js';
@@ -39,19 +46,68 @@ export interface AuditBenchOptions {
 export interface AuditBenchResult {
   entries: number;
   cores: number;
-  /**
-   * Ed25519 verifications per second of the log's transactions: one thread; a worker per core
-   * (VerifyPool.verify); and `auditThreads` workers with this thread, as the auditor uses them.
-   */
-  verifyPerSecond: { oneThread: number; pool: number; shared: number; auditThreads: number };
+  /** Signature threads the auditor uses beside its own. */
+  auditThreads: number;
+  /** Ed25519 verifications per second of the log's transactions, with OpenSSL alone and with key tables. */
+  verifyPerSecond: { openssl: VerificationRates; tables: VerificationRates };
   /** Entries hashed, decoded and run through the rules per second, in memory, signatures not checked (3 runs). */
   replayOnlyPerSecond: number[];
-  /** cinnabar audit from entry 0 against the node over loopback: entries verified and replayed per second. */
-  auditPerSecond: { runs: number[]; median: number; oneThread: number };
+  /**
+   * cinnabar audit from entry 0 against the node over loopback: entries verified and replayed per
+   * second (three runs, one on a single thread, one with the key tables off).
+   */
+  auditPerSecond: { runs: number[]; median: number; oneThread: number; opensslAlone: number };
   /** Seconds of the comparison with the node's API after the replay, and its requests. */
   compare: { seconds: number; requests: number; divergences: number };
   /** A second run with nothing new: consistency proof, saved state read back, comparison. */
   resumeSeconds: number;
+}
+
+/**
+ * Verifications per second: on one thread; a worker per core (VerifyPool.verify); and the auditor's
+ * way, `auditThreads` workers with this thread.
+ */
+export interface VerificationRates {
+  oneThread: number;
+  pool: number;
+  shared: number;
+}
+
+async function verificationRates(
+  checks: SignatureCheck[],
+  cores: number,
+  auditThreads: number,
+): Promise<VerificationRates> {
+  let t = nowMs();
+  for (const c of checks)
+    if (!verifyEd25519(c.signature, c.message, c.publicKey)) throw new Error('bad signature');
+  const oneThread = checks.length / ((nowMs() - t) / 1000);
+  const pool = new VerifyPool(cores);
+  await Promise.all(checks.slice(0, 256).map((c) => pool.verify(c))); // start the workers
+  t = nowMs();
+  const verdicts = await Promise.all(checks.map((c) => pool.verify(c)));
+  const pooled = checks.length / ((nowMs() - t) / 1000);
+  await pool.close();
+  if (!verdicts.every(Boolean)) throw new Error('bad signature in the pool');
+  const shared = new VerifyPool(auditThreads);
+  await shared.queueAll(checks.slice(0, 256)).verdicts; // start the workers
+  t = nowMs();
+  const batches = [];
+  for (let at = 0; at < checks.length; at += TILE_WIDTH) {
+    batches.push(shared.queueAll(checks.slice(at, at + TILE_WIDTH)));
+    if (batches.length > 3) {
+      const oldest = batches.shift()!;
+      oldest.finishHere();
+      if (!(await oldest.verdicts).every((v) => v === 1)) throw new Error('bad signature, shared');
+    }
+  }
+  for (const batch of batches) {
+    batch.finishHere();
+    if (!(await batch.verdicts).every((v) => v === 1)) throw new Error('bad signature, shared');
+  }
+  const sharedRate = checks.length / ((nowMs() - t) / 1000);
+  await shared.close();
+  return { oneThread, pool: pooled, shared: sharedRate };
 }
 
 function median(values: number[]): number {
@@ -107,49 +163,32 @@ export async function auditBench(options: AuditBenchOptions): Promise<AuditBench
       return { publicKey, signature, message: signingInput };
     });
 
-    // Signature checks alone: one thread; every core as the node checks them (VerifyPool.verify, a
-    // worker per core); every core as the auditor does (queueAll in bundles: a worker per core but
-    // one, and this thread). The auditor's target is the better of the two.
-    let t = nowMs();
-    for (const c of checks)
-      if (!verifyEd25519(c.signature, c.message, c.publicKey)) throw new Error('bad signature');
-    const oneThread = checks.length / ((nowMs() - t) / 1000);
+    // Signature checks alone, first with OpenSSL alone and then with the per-key tables
+    // (node/native/ed25519_tables.c): one thread; every core as the node checks them
+    // (VerifyPool.verify, a worker per core); every core as the auditor does (queueAll in bundles: a
+    // worker per core but one, and this thread).
     const cores = availableParallelism();
-    const pool = new VerifyPool(cores);
-    await Promise.all(checks.slice(0, 256).map((c) => pool.verify(c))); // start the workers
-    t = nowMs();
-    const verdicts = await Promise.all(checks.map((c) => pool.verify(c)));
-    const pooled = checks.length / ((nowMs() - t) / 1000);
-    await pool.close();
-    if (!verdicts.every(Boolean)) throw new Error('bad signature in the pool');
     const auditThreads = AUDIT_DEFAULTS.threads;
-    const shared = new VerifyPool(auditThreads);
-    await shared.queueAll(checks.slice(0, 256)).verdicts; // start the workers
-    t = nowMs();
-    const batches = [];
-    for (let at = 0; at < checks.length; at += TILE_WIDTH) {
-      batches.push(shared.queueAll(checks.slice(at, at + TILE_WIDTH)));
-      if (batches.length > 3) {
-        const oldest = batches.shift()!;
-        oldest.finishHere();
-        if (!(await oldest.verdicts).every((v) => v === 1)) throw new Error('bad signature, shared');
-      }
-    }
-    for (const batch of batches) {
-      batch.finishHere();
-      if (!(await batch.verdicts).every((v) => v === 1)) throw new Error('bad signature, shared');
-    }
-    const sharedRate = checks.length / ((nowMs() - t) / 1000);
-    await shared.close();
-    options.log(
-      `verify: ${Math.round(oneThread)}/s on one thread, ${Math.round(pooled)}/s on ${cores} worker threads, ${Math.round(sharedRate)}/s on ${auditThreads} + this thread`,
-    );
+    useEd25519KeyTables(false);
+    const openssl = await verificationRates(checks, cores, auditThreads);
+    useEd25519KeyTables(true);
+    const unavailable = ed25519TablesUnavailable();
+    if (unavailable) throw new Error(`${unavailable} (npm run build makes it)`);
+    const tables = await verificationRates(checks, cores, auditThreads);
+    for (const [name, rates] of [
+      ['OpenSSL', openssl],
+      ['key tables', tables],
+    ] as const)
+      options.log(
+        `verify (${name}): ${Math.round(rates.oneThread)}/s on one thread, ${Math.round(rates.pool)}/s on ${cores} worker threads, ${Math.round(rates.shared)}/s on ${auditThreads} + this thread`,
+      );
 
     // Replay alone, from memory, signatures taken as valid (three times: the JIT warms up).
     const bundles: Uint8Array[] = [];
     for (let b = 0; b * TILE_WIDTH < size; b++)
       bundles.push(encodeEntryBundle(entries.slice(b * TILE_WIDTH, (b + 1) * TILE_WIDTH)));
     const replayOnly: number[] = [];
+    let t: number;
     for (let run = 0; run < 3; run++) {
       const replay = new LogReplay();
       t = nowMs();
@@ -166,6 +205,9 @@ export async function auditBench(options: AuditBenchOptions): Promise<AuditBench
     // then resumed with nothing new.
     const run = (threads: number, restart: boolean, compare: boolean) =>
       auditNode({ url: node.url, vkey, stateDir, threads, compare, restart });
+    useEd25519KeyTables(false);
+    const withOpenssl = await run(auditThreads, true, false);
+    useEd25519KeyTables(true);
     const single = await run(0, true, false);
     const audits: number[] = [];
     for (let i = 0; i < 2; i++) audits.push((await run(auditThreads, true, false)).entriesPerSecond);
@@ -177,14 +219,20 @@ export async function auditBench(options: AuditBenchOptions): Promise<AuditBench
     const resumeSeconds = (nowMs() - t) / 1000;
     if (resumed.entries.replayed !== 0) throw new Error('the resumed audit replayed entries again');
     options.log(
-      `audit: ${audits.map(Math.round).join(', ')} /s with ${auditThreads} worker(s) + this thread, ${Math.round(single.entriesPerSecond)}/s on one; compare ${full.seconds.compare.toFixed(1)} s`,
+      `audit: ${audits.map(Math.round).join(', ')} /s with ${auditThreads} worker(s) + this thread, ${Math.round(single.entriesPerSecond)}/s on one, ${Math.round(withOpenssl.entriesPerSecond)}/s with OpenSSL alone; compare ${full.seconds.compare.toFixed(1)} s`,
     );
     return {
       entries: size,
       cores,
-      verifyPerSecond: { oneThread, pool: pooled, shared: sharedRate, auditThreads },
+      auditThreads,
+      verifyPerSecond: { openssl, tables },
       replayOnlyPerSecond: replayOnly,
-      auditPerSecond: { runs: audits, median: median(audits), oneThread: single.entriesPerSecond },
+      auditPerSecond: {
+        runs: audits,
+        median: median(audits),
+        oneThread: single.entriesPerSecond,
+        opensslAlone: withOpenssl.entriesPerSecond,
+      },
       compare: {
         seconds: full.seconds.compare,
         requests: full.compared?.requests ?? 0,

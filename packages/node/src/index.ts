@@ -17,6 +17,11 @@ export {
 } from './data-dir.js';
 export { type DemoIdentity, type DemoWork, demoCollection } from './demo/catalogue.js';
 export { type SeedResult, seedDemo } from './demo/seed.js';
+export {
+  ED25519_TABLES_ADDON_PATH,
+  ed25519TablesUnavailable,
+  useEd25519KeyTables,
+} from './ed25519-tables.js';
 export { type AppOptions, buildApp } from './http/app.js';
 export {
   BLOB_ROUTES_DEFAULTS,

@@ -7,6 +7,7 @@ import {
   useSha256,
   verifyEd25519Strict,
 } from '@cinnabar/core';
+import { buildKeyTable, keyTablesInUse, verifyWithKeyTable } from './ed25519-tables.js';
 
 let installed = false;
 
@@ -39,27 +40,46 @@ export function useNodeCrypto(): void {
 //     small-order component (speccheck cases 4 and 5). Those, like every invalid signature, are
 //     settled by strict noble itself. Honest signatures never take that path; a flood of invalid
 //     ones costs the node what it cost before OpenSSL was used.
+// The per-key tables (ed25519-tables.ts) compute the same cofactorless equation as OpenSSL, faster,
+// and take its place in all of the above.
 // packages/node/test/ed25519-consensus.test.ts checks the verdicts against noble's.
 
 /** Most public keys kept as OpenSSL KeyObjects (least recently used evicted first). */
 export const ED25519_KEY_CACHE_SIZE = 16_384;
+/**
+ * Most per-key tables kept (ed25519-tables.ts; 40 KB each, so at most 20 MB a thread), least
+ * recently used evicted first. A key gets one at its second signature: one-off keys never do.
+ * Building one costs less than one OpenSSL verification, so even a workload that evicts every
+ * table before its key comes back costs about what OpenSSL alone would.
+ */
+export const ED25519_TABLE_CACHE_SIZE = 512;
 
 /** DER prefix of an Ed25519 SubjectPublicKeyInfo (RFC 8410 §4), before the 32 key bytes. */
 const SPKI_ED25519_PREFIX = Buffer.from('302a300506032b6570032100', 'hex');
 
 /** A cached key: its KeyObject, 'refused' where strict noble refuses it, 'noble' if OpenSSL would not load it. */
-type CachedKey = KeyObject | 'refused' | 'noble';
+interface CachedKey {
+  key: KeyObject | 'refused' | 'noble';
+  /** Whether a signature by it has been checked before (the next one gets a table). */
+  seen: boolean;
+}
 const keys = new Map<string, CachedKey>();
+const tables = new Map<string, Uint8Array>();
 
-function cachedKey(publicKey: Uint8Array): CachedKey {
-  const id = Buffer.from(publicKey.buffer, publicKey.byteOffset, publicKey.byteLength).toString('latin1');
-  let key = keys.get(id);
-  if (key !== undefined) {
-    // Map order is insertion order: moving a hit to the end makes eviction least-recently-used.
-    keys.delete(id);
-    keys.set(id, key);
-    return key;
+/** Move a hit to the end of its map: Map order is insertion order, so eviction is least-recently-used. */
+function touch<V>(map: Map<string, V>, id: string): V | undefined {
+  const value = map.get(id);
+  if (value !== undefined) {
+    map.delete(id);
+    map.set(id, value);
   }
+  return value;
+}
+
+function cachedKey(id: string, publicKey: Uint8Array): CachedKey {
+  const hit = touch(keys, id);
+  if (hit) return hit;
+  let key: CachedKey['key'];
   if (!isStrictEd25519PublicKey(publicKey)) key = 'refused';
   else {
     try {
@@ -72,9 +92,26 @@ function cachedKey(publicKey: Uint8Array): CachedKey {
       key = 'noble';
     }
   }
-  keys.set(id, key);
+  const cached = { key, seen: false };
+  keys.set(id, cached);
   if (keys.size > ED25519_KEY_CACHE_SIZE) keys.delete(keys.keys().next().value!);
-  return key;
+  return cached;
+}
+
+/** The key's table if it has one or this is its second signature or later (and tables are in use). */
+function keyTable(id: string, cached: CachedKey, publicKey: Uint8Array): Uint8Array | undefined {
+  if (!keyTablesInUse()) return undefined;
+  let table = touch(tables, id);
+  if (table) return table;
+  if (!cached.seen) {
+    cached.seen = true;
+    return undefined;
+  }
+  table = buildKeyTable(publicKey);
+  if (!table) return undefined;
+  tables.set(id, table);
+  if (tables.size > ED25519_TABLE_CACHE_SIZE) tables.delete(tables.keys().next().value!);
+  return table;
 }
 
 /** L = 2^252 + 27742317777372353535851937790883648493, the order of the base point, little-endian. */
@@ -114,15 +151,21 @@ function isCanonicalR(signature: Uint8Array): boolean {
 function precheck(
   signature: Uint8Array,
   publicKey: Uint8Array,
-): { verdict: false } | { key: KeyObject | 'noble' } {
+): { verdict: false } | { id: string; cached: CachedKey } {
   if (signature.length !== ED25519_SIGNATURE_BYTES || publicKey.length !== ED25519_PUBLIC_KEY_BYTES)
     return { verdict: false };
-  const key = cachedKey(publicKey);
-  if (key === 'refused' || !isReducedScalar(signature) || !isCanonicalR(signature)) return { verdict: false };
-  return { key };
+  const id = Buffer.from(publicKey.buffer, publicKey.byteOffset, publicKey.byteLength).toString('latin1');
+  const cached = cachedKey(id, publicKey);
+  if (cached.key === 'refused' || !isReducedScalar(signature) || !isCanonicalR(signature))
+    return { verdict: false };
+  return { id, cached };
 }
 
-/** Core's strict Ed25519 verdict (verifyEd25519Strict), computed with OpenSSL wherever that is exact. */
+/**
+ * Core's strict Ed25519 verdict (verifyEd25519Strict), computed with OpenSSL's equation wherever
+ * that is exact: with the key's table (ed25519-tables.ts) from its second signature on, with
+ * OpenSSL itself before that or without the addon.
+ */
 export function verifyEd25519Node(
   signature: Uint8Array,
   message: Uint8Array,
@@ -130,9 +173,16 @@ export function verifyEd25519Node(
 ): boolean {
   const checked = precheck(signature, publicKey);
   if ('verdict' in checked) return false;
-  if (checked.key !== 'noble') {
+  const { key } = checked.cached;
+  if (key !== 'noble' && key !== 'refused') {
     try {
-      if (verify(null, message, checked.key, signature)) return true;
+      const table = keyTable(checked.id, checked.cached, publicKey);
+      if (
+        table
+          ? verifyWithKeyTable(table, signature, message, publicKey)
+          : verify(null, message, key, signature)
+      )
+        return true;
     } catch {
       // Settled below.
     }

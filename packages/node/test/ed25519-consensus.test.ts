@@ -1,8 +1,9 @@
-// The node verifies Ed25519 with OpenSSL (node-crypto.ts); anyone replaying the log verifies with
-// core's strict @noble/curves verifier. Both must give the same verdict on every input, or a
-// browser replaying the log would refuse what the node accepted (or the other way round). Checked
-// on the edge cases of "Taming the many EdDSAs" (vectors/ed25519-speccheck.json), on signatures
-// that only the cofactored equation accepts, and on random valid and invalid signatures.
+// The node verifies Ed25519 with OpenSSL and its own per-key tables (node-crypto.ts,
+// ed25519-tables.ts); anyone replaying the log verifies with core's strict @noble/curves verifier.
+// All must give the same verdict on every input, or a browser replaying the log would refuse what
+// the node accepted (or the other way round). Checked on the edge cases of "Taming the many
+// EdDSAs" (vectors/ed25519-speccheck.json) and Wycheproof's suite (vectors/wycheproof-ed25519.json),
+// on signatures that only the cofactored equation accepts, and on random valid and invalid ones.
 import assert from 'node:assert/strict';
 import { createPrivateKey, createPublicKey, sign as nodeSign, verify as nodeVerify } from 'node:crypto';
 import { readFileSync } from 'node:fs';
@@ -24,6 +25,12 @@ import {
 import { ed25519 } from '@noble/curves/ed25519.js';
 import { sha512 } from '@noble/hashes/sha2.js';
 import fc from 'fast-check';
+import {
+  buildKeyTable,
+  ED25519_TABLES_ADDON_PATH,
+  ed25519TablesUnavailable,
+  verifyWithKeyTable,
+} from '../src/ed25519-tables.js';
 import { VerifyPool } from '../src/ledger/verify-pool.js';
 import { useNodeCrypto, verifyEd25519Node } from '../src/node-crypto.js';
 
@@ -85,7 +92,10 @@ function opensslVerdict(signature: Uint8Array, message: Uint8Array, publicKey: U
   }
 }
 
-/** Every verifier the node has, with the strict verdict: all must agree. */
+/**
+ * Every verifier the node has, with the strict verdict: all must agree. The node checks a key's
+ * first signature with OpenSSL and later ones with the key's table: twice here, so both are seen.
+ */
 async function assertSameVerdict(
   signature: Uint8Array,
   message: Uint8Array,
@@ -94,6 +104,7 @@ async function assertSameVerdict(
 ): Promise<boolean> {
   const strict = verifyEd25519Strict(signature, message, publicKey);
   assert.equal(verifyEd25519Node(signature, message, publicKey), strict, `${what}: node (sync)`);
+  assert.equal(verifyEd25519Node(signature, message, publicKey), strict, `${what}: node (sync, again)`);
   assert.equal(await pool.verify({ signature, message, publicKey }), strict, `${what}: node (worker)`);
   return strict;
 }
@@ -333,5 +344,104 @@ describe('Ed25519: the node gives core strict verdict (consensus)', () => {
       assert.equal(verifyTransaction(forged), false);
       break;
     }
+  });
+});
+
+describe('Ed25519: a key table gives OpenSSL its own verdict (native/ed25519_tables.c)', () => {
+  test('the native verifier is built and in use', () => {
+    assert.equal(
+      ed25519TablesUnavailable(),
+      undefined,
+      `${ED25519_TABLES_ADDON_PATH} is missing: npm run build makes it, with a C compiler (cc) and Node's headers`,
+    );
+  });
+
+  /** The table's verdict, for a key that decodes and an S below L (what the node asks it). */
+  function tableVerdict(signature: Uint8Array, message: Uint8Array, publicKey: Uint8Array): boolean {
+    const table = buildKeyTable(publicKey);
+    assert.ok(table, 'a table for a point');
+    return verifyWithKeyTable(table, signature, message, publicKey);
+  }
+  const decodes = (publicKey: Uint8Array) => {
+    try {
+      ed25519.Point.fromBytes(publicKey, false);
+      return true;
+    } catch {
+      return false;
+    }
+  };
+  const belowL = (signature: Uint8Array) => le(signature.subarray(32)) < L;
+
+  test('speccheck vectors: where the key decodes and S < L, OpenSSL says what the table says', () => {
+    let compared = 0;
+    for (const c of speccheck.cases) {
+      const [m, a, s] = [hexDecode(c.message), hexDecode(c.publicKey), hexDecode(c.signature)];
+      if (!decodes(a) || !belowL(s)) continue;
+      assert.equal(tableVerdict(s, m, a), opensslVerdict(s, m, a), `case ${c.case}`);
+      compared++;
+    }
+    assert.ok(compared >= 8, `${compared} cases compared`);
+  });
+
+  test('random keys, valid and damaged signatures, mixed-order keys and nonces: OpenSSL agrees every time', async () => {
+    let valid = 0;
+    let cofactoredOnly = 0;
+    await fc.assert(
+      fc.asyncProperty(
+        fc.uint8Array({ minLength: 32, maxLength: 32 }),
+        fc.uint8Array({ minLength: 32, maxLength: 32 }),
+        // Half the time no torsion (TORSION[7] is the identity), and half the time no damage.
+        fc.integer({ min: 0, max: 14 }),
+        fc.integer({ min: 0, max: 14 }),
+        fc.uint8Array({ maxLength: 1500 }),
+        fc.nat(),
+        fc.oneof(fc.constant(0), fc.integer({ min: 1, max: 255 })),
+        async (aBytes, rBytes, t, u, message, at, xor) => {
+          const { publicKey, signature } = mixedOrderSignature(
+            scalar(aBytes),
+            TORSION[Math.min(t, 7)]!,
+            scalar(rBytes),
+            TORSION[Math.min(u, 7)]!,
+            message,
+          );
+          // xor = 0 leaves it as signed; otherwise one byte of the signature or the message changes.
+          if (xor !== 0 && at % 2 === 0) signature[(at >> 1) % 64] = signature[(at >> 1) % 64]! ^ xor;
+          else if (xor !== 0 && message.length > 0)
+            message[(at >> 1) % message.length] = message[(at >> 1) % message.length]! ^ xor;
+          if (!belowL(signature)) return;
+          const openssl = opensslVerdict(signature, message, publicKey);
+          assert.equal(tableVerdict(signature, message, publicKey), openssl);
+          if (openssl) valid++;
+          else if (verifyEd25519Strict(signature, message, publicKey)) cofactoredOnly++;
+        },
+      ),
+      { numRuns: 400 },
+    );
+    assert.ok(valid > 20 && cofactoredOnly > 20, `${valid} valid, ${cofactoredOnly} valid for strict only`);
+  });
+
+  test('bytes that name no point, or name one non-canonically, get no table', () => {
+    const notOnCurve = Array.from({ length: 40 }, (_, i) => leBytes(BigInt(i + 2))).filter(
+      (y) => !decodes(y),
+    );
+    assert.ok(notOnCurve.length > 5);
+    for (const y of notOnCurve) assert.equal(buildKeyTable(y), undefined);
+    assert.equal(buildKeyTable(hexDecode(`ee${'ff'.repeat(30)}7f`)), undefined, 'y = p + 1');
+    assert.equal(buildKeyTable(hexDecode(`01${'00'.repeat(30)}80`)), undefined, 'x = 0 with the sign bit');
+    assert.ok(buildKeyTable(hexDecode(`01${'00'.repeat(31)}`)), 'the identity is a point');
+  });
+
+  test('wrong arguments are a TypeError from the addon, not a crash', () => {
+    const publicKey = ed25519.getPublicKey(new Uint8Array(32));
+    const signature = ed25519.sign(new Uint8Array(0), new Uint8Array(32));
+    const table = buildKeyTable(publicKey)!;
+    const empty = new Uint8Array(0);
+    assert.equal(verifyWithKeyTable(table, signature, empty, publicKey), true);
+    assert.throws(() => verifyWithKeyTable(table.subarray(8), signature, empty, publicKey), TypeError);
+    assert.throws(() => verifyWithKeyTable(table, signature.subarray(1), empty, publicKey), TypeError);
+    assert.throws(() => verifyWithKeyTable(table, signature, empty, publicKey.subarray(1)), TypeError);
+    const bigS = Uint8Array.from(signature);
+    bigS[63] = 0xff;
+    assert.throws(() => verifyWithKeyTable(table, bigS, empty, publicKey), TypeError);
   });
 });
