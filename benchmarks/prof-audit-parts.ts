@@ -1,19 +1,26 @@
 // Where the auditor's CPU goes, part by part, on the log benchmarks/prof-audit.ts builds (run that
-// once first): the replay alone from memory and over HTTP, with every signature checked on this
-// thread, and with them checked as the auditor does (a worker, and this thread when it is ahead).
+// once first): the replay alone from memory and over HTTP, with every entry checked (signature
+// included) on this thread, and with them checked as the auditor does (a worker, and this thread
+// when it is ahead).
 // Prints, for each, entries per second and CPU microseconds an entry (every thread of this process:
 // the garbage collector's and the worker's included). Two rounds; the second is the warm one.
 // Usage: node --conditions=development --import tsx benchmarks/prof-audit-parts.ts [DIR]
-import { decodeEntryBundle, entryBundlePath, TILE_WIDTH, verifyEd25519 } from '@cinnabar/core';
-import { type SignatureCheck, useCompiledBodySchemas, useNodeCrypto, VerifyPool } from '@cinnabar/node';
-import { type FetchBundle, LogReplay, type SignatureVerifier } from '../packages/cli/src/audit/replay.js';
+import { decodeEntryBundle, entryBundlePath, TILE_WIDTH } from '@cinnabar/core';
+import { useCompiledBodySchemas, useNodeCrypto } from '@cinnabar/node';
+import { checkEntries } from '../packages/cli/src/audit/check-entries.js';
+import {
+  checkOnThisThread,
+  type EntryChecker,
+  EntryCheckPool,
+} from '../packages/cli/src/audit/entry-pool.js';
+import { type FetchBundle, LogReplay } from '../packages/cli/src/audit/replay.js';
 import { bundleFetcher } from '../packages/cli/src/audit/run-audit.js';
 import { NodeProcess } from '../packages/cli/test/support/node-process.js';
 
 useNodeCrypto();
 useCompiledBodySchemas();
 const node = await NodeProcess.start({ dataDir: process.argv[2] ?? '/tmp/cinnabar-prof-audit', port: 0 });
-const pool = new VerifyPool(1);
+const pool = new EntryCheckPool(1);
 try {
   const logUrl = `${node.url}log/`;
   const size = Number((await (await fetch(`${logUrl}checkpoint`)).text()).split('\n')[1]);
@@ -24,25 +31,14 @@ try {
   }
   const memory: FetchBundle = async (index, width) => decodeEntryBundle(bundles[index]!, width);
   const http = bundleFetcher(logUrl, fetch);
-  const unchecked: SignatureVerifier = {
-    start: (checks) => ({ verdicts: new Uint8Array(checks.length).fill(1) }),
-  };
-  const here: SignatureVerifier = {
-    start: (checks: readonly SignatureCheck[]) => ({
-      verdicts: Uint8Array.from(checks, (c) => (verifyEd25519(c.signature, c.message, c.publicKey) ? 1 : 0)),
-    }),
-  };
-  await pool.start();
-  const pooled: SignatureVerifier = {
-    start: (checks) => pool.queueAll(checks),
-    helpOnce: () => pool.helpOnce(),
-  };
-  const parts: [string, FetchBundle, SignatureVerifier][] = [
+  const unchecked: EntryChecker = { check: (entries) => ({ result: checkEntries(entries, () => true) }) };
+  await pool.ready();
+  const parts: [string, FetchBundle, EntryChecker][] = [
     ['replay alone, from memory', memory, unchecked],
     ['replay alone, over HTTP', http, unchecked],
-    ['signatures on this thread', memory, here],
-    ['signatures as the auditor', memory, pooled],
-    ['the auditor, over HTTP', http, pooled],
+    ['signatures on this thread', memory, checkOnThisThread],
+    ['signatures as the auditor', memory, pool],
+    ['the auditor, over HTTP', http, pool],
   ];
   for (let round = 1; round <= 2; round++)
     for (const [name, fetchBundle, verifier] of parts) {

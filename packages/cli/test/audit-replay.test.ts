@@ -1,7 +1,7 @@
 // The auditor's replay (LogReplay) on a log that holds entries a node should never have logged: a
 // bad signature and bytes that are not a transaction, in different bundles. Whoever checks the
-// signatures (this thread, or a worker with this thread helping), the same entries are rejected
-// with the same reasons, the rest applies, and the root and state are the same.
+// entries (this thread, or a worker with this thread helping), the same entries are rejected with
+// the same reasons, the rest applies, and the root and state are the same.
 import assert from 'node:assert/strict';
 import { after, test } from 'node:test';
 import {
@@ -18,12 +18,13 @@ import {
   TILE_WIDTH,
   transactionId,
   utf8Encode,
-  verifyEd25519,
 } from '@cinnabar/core';
-import { useNodeCrypto, VerifyPool } from '@cinnabar/node';
-import { LogReplay, type SignatureVerifier } from '../src/audit/replay.js';
+import { useCompiledBodySchemas, useNodeCrypto } from '@cinnabar/node';
+import { checkOnThisThread, type EntryChecker, EntryCheckPool } from '../src/audit/entry-pool.js';
+import { LogReplay } from '../src/audit/replay.js';
 
 useNodeCrypto();
+useCompiledBodySchemas();
 
 function actor(label: string) {
   const seed = sha256(utf8Encode(label));
@@ -85,29 +86,20 @@ for (let b = 0; b * TILE_WIDTH < log.length; b++)
   bundles.push(encodeEntryBundle(log.slice(b * TILE_WIDTH, (b + 1) * TILE_WIDTH)));
 const fetchBundle = async (index: number, width: number) => decodeEntryBundle(bundles[index]!, width);
 
-const pool = new VerifyPool(1);
+const pool = new EntryCheckPool(1);
 after(() => pool.close());
 
-const verifiers: [string, SignatureVerifier][] = [
-  [
-    'this thread',
-    {
-      start: (checks) => ({
-        verdicts: Uint8Array.from(checks, (c) =>
-          verifyEd25519(c.signature, c.message, c.publicKey) ? 1 : 0,
-        ),
-      }),
-    },
-  ],
-  ['a worker and this thread', { start: (checks) => pool.queueAll(checks), helpOnce: () => pool.helpOnce() }],
+const checkers: [string, EntryChecker][] = [
+  ['this thread', checkOnThisThread],
+  ['a worker and this thread', pool],
 ];
 
-test('rejected entries are the same, with the same reasons, whoever checks the signatures', async () => {
+test('rejected entries are the same, with the same reasons, whoever checks the entries', async () => {
   const root = merkleRoot(log.map(leafHash));
   const results = [];
-  for (const [name, verifier] of verifiers) {
+  for (const [name, checker] of checkers) {
     const replay = new LogReplay();
-    assert.equal(await replay.extend(fetchBundle, log.length, verifier), log.length, name);
+    assert.equal(await replay.extend(fetchBundle, log.length, checker), log.length, name);
     assert.deepEqual(replay.root(), root, `${name}: the root of every entry, rejected ones too`);
     results.push({ name, rejected: replay.rejected, digest: replay.ledger.digest() });
   }

@@ -73,3 +73,4 @@ export {
 export { openStorage, SQLITE_FILE } from './storage/open-storage.js';
 export { PostgresStorage } from './storage/postgres-storage.js';
 export { SqliteStorage } from './storage/sqlite-storage.js';
+export { startWorker } from './worker-thread.js';

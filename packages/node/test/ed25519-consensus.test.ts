@@ -44,6 +44,20 @@ interface SpeccheckCase {
   openssl: boolean;
 }
 
+interface WycheproofCase {
+  tcId: number;
+  publicKey: string;
+  msg: string;
+  sig: string;
+  result: 'valid' | 'invalid' | 'acceptable';
+  flags: string[];
+  comment: string;
+}
+
+const wycheproof = JSON.parse(
+  readFileSync(new URL('./vectors/wycheproof-ed25519.json', import.meta.url), 'utf8'),
+) as { source: string; numberOfTests: number; tests: WycheproofCase[] };
+
 const speccheck = JSON.parse(
   readFileSync(new URL('./vectors/ed25519-speccheck.json', import.meta.url), 'utf8'),
 ) as { source: string; cases: SpeccheckCase[] };
@@ -140,6 +154,16 @@ describe('Ed25519: the node gives core strict verdict (consensus)', () => {
       assert.equal(await assertSameVerdict(s, m, a, what), c.strict, `${what}: strict`);
       // The recorded OpenSSL verdicts show what the node's checks around OpenSSL are for.
       assert.equal(opensslVerdict(s, m, a), c.openssl, `${what}: OpenSSL alone`);
+    }
+  });
+
+  test(`Wycheproof's Ed25519 suite (${wycheproof.tests.length} vectors): every verifier gives its result`, async () => {
+    assert.equal(wycheproof.tests.length, wycheproof.numberOfTests);
+    for (const c of wycheproof.tests) {
+      const [m, a, s] = [hexDecode(c.msg), hexDecode(c.publicKey), hexDecode(c.sig)];
+      const what = `tcId ${c.tcId} (${c.comment || c.flags.join(', ')})`;
+      assert.notEqual(c.result, 'acceptable', what);
+      assert.equal(await assertSameVerdict(s, m, a, what), c.result === 'valid', what);
     }
   });
 
@@ -381,6 +405,17 @@ describe('Ed25519: a key table gives OpenSSL its own verdict (native/ed25519_tab
       compared++;
     }
     assert.ok(compared >= 8, `${compared} cases compared`);
+  });
+
+  test('Wycheproof vectors: where the signature is 64 bytes and S < L, OpenSSL says what the table says', () => {
+    let compared = 0;
+    for (const c of wycheproof.tests) {
+      const [m, a, s] = [hexDecode(c.msg), hexDecode(c.publicKey), hexDecode(c.sig)];
+      if (s.length !== 64 || !belowL(s)) continue;
+      assert.equal(tableVerdict(s, m, a), opensslVerdict(s, m, a), `tcId ${c.tcId}`);
+      compared++;
+    }
+    assert.ok(compared > 100, `${compared} vectors compared`);
   });
 
   test('random keys, valid and damaged signatures, mixed-order keys and nonces: OpenSSL agrees every time', async () => {

@@ -1,42 +1,22 @@
 /**
- * The auditor's replay: log entries taken in order, each hashed into the tree's right edge (to
- * recompute the checkpoint's root), its signature checked (on worker threads, where given a pool:
- * stateless, so in any order), then run through core's rules (in log order, on this thread) into a
- * MemoryLedger. What the node says its state is can then be compared with what the log says it is.
+ * The auditor's replay: log entries taken in order, each hashed, decoded, its signature checked and
+ * its body prepared (check-entries.ts: stateless, so on worker threads and in any order, where given
+ * an EntryCheckPool), then, in log order on this thread, hashed into the tree's right edge (to
+ * recompute the checkpoint's root) and run through core's rules into a MemoryLedger. What the node
+ * says its state is can then be compared with what the log says it is.
  */
 import {
   applyTransaction,
-  type DecodedTransaction,
-  decodeTransactionEntry,
   entryBundleWidth,
-  leafHash,
+  HASH_SIZE,
   MemoryLedger,
   MerkleFrontier,
-  prepareTransaction,
+  type PreparedTransaction,
   type StateRecord,
   TILE_WIDTH,
-  transactionId,
 } from '@cinnabar/core';
-import type { SignatureCheck } from '@cinnabar/node';
-
-/**
- * Checks batches of Ed25519 signatures: core's verifyEd25519 on this thread, or a VerifyPool
- * (worker threads, and this one whenever the replay would otherwise wait).
- */
-export interface SignatureVerifier {
-  /** Start the checks of a batch. */
-  start(checks: readonly SignatureCheck[]): SignatureVerdicts;
-  /** Make one waiting check (or a few) here, now; false if nothing waits. */
-  helpOnce?(): boolean;
-}
-
-/** A verdict for each check of a batch, in order (1: valid, 0: not). */
-export interface SignatureVerdicts {
-  /** As a promise, already handled: it may fail while its batch waits to be applied (queueAll's is). */
-  verdicts: Uint8Array | Promise<Uint8Array>;
-  /** Check here, now, what no other thread has started: called when the replay needs the verdicts. */
-  finishHere?(): void;
-}
+import type { CheckedEntries } from './check-entries.js';
+import type { EntryChecker, PendingCheck } from './entry-pool.js';
 
 /** Entry bundle `index` of `width` entries (c2sp.org/tlog-tiles), decoded; not yet checked. */
 export type FetchBundle = (index: number, width: number) => Promise<Uint8Array[]>;
@@ -50,25 +30,15 @@ export interface RejectedEntry {
 
 /** Rejected entries remembered with their reasons; beyond this only counted. */
 export const MAX_REJECTED_KEPT = 100;
-/** Entry bundles fetched ahead of the one being hashed. */
+/** Entry bundles fetched ahead of the one being checked. */
 const FETCH_AHEAD = 4;
-/** Bundles whose signatures are being checked ahead of the one being applied (keeps the pool busy). */
-const VERIFY_AHEAD = 3;
+/** Bundles being checked ahead of the one being applied (keeps the pool busy). */
+const CHECK_AHEAD = 3;
 
-/** One entry between hashing and applying: decoded, with its place among the batch's checks, or why not. */
-interface Staged {
-  index: number;
-  entry: Uint8Array;
-  decoded?: DecodedTransaction;
-  rejection?: { code: string; message: string };
-  /** Where its verdict is in the batch's (undefined: not decoded, so not checked). */
-  check?: number;
-}
-
-/** A bundle's entries, staged, and the checks of their signatures (under way). */
+/** A bundle's entries from `first` on, being checked. */
 interface StagedBatch {
-  entries: Staged[];
-  checks: SignatureVerdicts;
+  first: number;
+  check: PendingCheck;
 }
 
 export interface ReplaySnapshot {
@@ -123,14 +93,14 @@ export class LogReplay {
   }
 
   /**
-   * Fetch, hash, check and apply entries from the current size up to `size`, in order. The caller
+   * Fetch, check and apply entries from the current size up to `size`, in order. The caller
    * compares root() with the checkpoint's afterwards: until then nothing here is trusted. A fetch
    * or pool failure throws and leaves this replay unusable (start again from the saved state).
    */
   async extend(
     fetchBundle: FetchBundle,
     size: number,
-    verifier: SignatureVerifier,
+    checker: EntryChecker,
     onProgress?: (replayed: number) => void,
   ): Promise<number> {
     const from = this.applied;
@@ -145,18 +115,12 @@ export class LogReplay {
         fetches.push(fetchBundle(next, entryBundleWidth(next, size)).catch(asError));
         next++;
       }
-      const entries = await whileHelping(fetches.shift()!, verifier);
+      const entries = await whileHelping(fetches.shift()!, checker);
       if (entries instanceof Error) throw entries;
       const start = bundle * TILE_WIDTH;
-      const batch: Staged[] = [];
-      const checks: SignatureCheck[] = [];
-      for (let i = Math.max(0, from - start); i < entries.length; i++) {
-        const entry = entries[i]!;
-        this.frontier.append(leafHash(entry));
-        batch.push(stage(entry, start + i, checks));
-      }
-      staged.push({ entries: batch, checks: verifier.start(checks) });
-      while (staged.length > VERIFY_AHEAD) {
+      const skip = Math.max(0, from - start);
+      staged.push({ first: start + skip, check: checker.check(entries.slice(skip)) });
+      while (staged.length > CHECK_AHEAD) {
         await this.applyBatch(staged.shift()!);
         onProgress?.(this.applied - from);
       }
@@ -169,29 +133,26 @@ export class LogReplay {
   }
 
   private async applyBatch(batch: StagedBatch): Promise<void> {
-    batch.checks.finishHere?.();
-    const verdicts = await batch.checks.verdicts;
-    for (const s of batch.entries) {
-      const rejection = this.applyOne(s, s.check !== undefined && verdicts[s.check] === 1);
-      if (rejection) this.reject(s.index, rejection);
+    batch.check.finishHere?.();
+    const { leafHashes, outcomes }: CheckedEntries = await batch.check.result;
+    outcomes.forEach((outcome, i) => {
+      const index = batch.first + i;
+      this.frontier.append(leafHashes.subarray(i * HASH_SIZE, (i + 1) * HASH_SIZE));
+      const rejection = 'rejection' in outcome ? outcome.rejection : this.apply(outcome, index);
+      if (rejection) this.reject(index, rejection);
       this.applied++;
-    }
+    });
   }
 
-  /** Apply one entry; a reason if it is not a valid transaction here (then it changes nothing). */
-  private applyOne(s: Staged, validSignature: boolean): { code: string; message: string } | undefined {
-    if (!s.decoded || s.rejection) return s.rejection;
-    if (!validSignature)
-      return {
-        code: 'invalid_signature',
-        message: `the signature is not ${s.decoded.tx.actor}'s over this transaction`,
-      };
-    const prepared = prepareTransaction(s.decoded.tx);
-    if (!prepared.ok) return prepared;
-    const result = applyTransaction(this.ledger, prepared, { index: s.index, txId: transactionId(s.entry) });
+  /** Apply a prepared transaction; a reason if the state refuses it (then it changes nothing). */
+  private apply(
+    { prepared, txId }: { prepared: PreparedTransaction; txId: string },
+    index: number,
+  ): { code: string; message: string } | undefined {
+    const result = applyTransaction(this.ledger, prepared, { index, txId });
     if (!result.ok) return result;
     this.ledger.write(result.writes);
-    for (const { key } of result.writes) this.lastWrite.set(key, s.index);
+    for (const { key } of result.writes) this.lastWrite.set(key, index);
     return undefined;
   }
 
@@ -202,21 +163,9 @@ export class LogReplay {
   }
 }
 
-/** Decode an entry and add its signature check to `checks`. */
-function stage(entry: Uint8Array, index: number, checks: SignatureCheck[]): Staged {
-  let decoded: DecodedTransaction;
-  try {
-    decoded = decodeTransactionEntry(entry);
-  } catch (error) {
-    return { index, entry, rejection: { code: 'malformed_transaction', message: (error as Error).message } };
-  }
-  checks.push({ publicKey: decoded.publicKey, signature: decoded.signature, message: decoded.signingInput });
-  return { index, entry, decoded, check: checks.length - 1 };
-}
-
-/** `promise`, awaited; meanwhile, while it is not settled, this thread checks signatures that wait. */
-async function whileHelping<T>(promise: Promise<T>, verifier: SignatureVerifier): Promise<T> {
-  if (!verifier.helpOnce) return promise;
+/** `promise`, awaited; meanwhile, while it is not settled, this thread checks entries that wait. */
+async function whileHelping<T>(promise: Promise<T>, checker: EntryChecker): Promise<T> {
+  if (!checker.helpOnce) return promise;
   let settled = false;
   promise.then(
     () => {
@@ -228,7 +177,7 @@ async function whileHelping<T>(promise: Promise<T>, verifier: SignatureVerifier)
   );
   await Promise.resolve(); // a promise settled already says so by now
   // A turn of the event loop after each: what the network has brought is taken in between.
-  while (!settled && verifier.helpOnce()) await new Promise((resolve) => setImmediate(resolve));
+  while (!settled && checker.helpOnce()) await new Promise((resolve) => setImmediate(resolve));
   return promise;
 }
 

@@ -16,13 +16,13 @@ import {
   LogVerifier,
   MAX_ENTRY_SIZE,
   TILE_WIDTH,
-  verifyEd25519,
 } from '@cinnabar/core';
-import { useCompiledBodySchemas, useNodeCrypto, VerifyPool } from '@cinnabar/node';
+import { useCompiledBodySchemas, useNodeCrypto } from '@cinnabar/node';
 import { auditStateFile, loadAuditState, saveAuditState } from './audit-state.js';
 import { type CompareOptions, type CompareResult, compareWithNode, type Divergence } from './compare.js';
+import { checkOnThisThread, EntryCheckPool } from './entry-pool.js';
 import { readBounded } from './read-bounded.js';
-import { type FetchBundle, LogReplay, type RejectedEntry, type SignatureVerifier } from './replay.js';
+import { type FetchBundle, LogReplay, type RejectedEntry } from './replay.js';
 
 export interface AuditOptions {
   /** The node's base URL; its log is at <url>/log/. */
@@ -32,8 +32,8 @@ export interface AuditOptions {
   /** Where the audit state of each log is saved between runs. */
   stateDir: string;
   /**
-   * Worker threads that check signatures beside this one (which checks too, whenever the replay
-   * would otherwise wait for them); 0: all on this thread.
+   * Worker threads that check entries (hash, decode, signature, body) beside this one, which
+   * applies them in order and checks too whenever it would otherwise wait; 0: all on this thread.
    */
   threads: number;
   /** Compare the replayed state with the node's API (false: verify and replay only). */
@@ -49,8 +49,8 @@ export interface AuditOptions {
 export const AUDIT_DEFAULTS = {
   stateDir: join(process.env.XDG_CONFIG_HOME ?? join(homedir(), '.config'), 'cinnabar', 'audit'),
   /**
-   * A signature thread for each core but this thread's: this one replays, and checks signatures
-   * when ahead (measured on 2 cores: 1 worker gave more than 2, which left 3 threads on 2 cores).
+   * A checking thread for each core but this thread's: this one applies, and checks entries when
+   * ahead (measured on 2 cores: 1 worker gave more than 2, which left 3 threads on 2 cores).
    */
   threads: Math.max(1, availableParallelism() - 1),
 };
@@ -92,8 +92,8 @@ export async function auditNode(options: AuditOptions): Promise<AuditReport> {
   const logUrl = new URL('log/', nodeUrl).href;
   const fetchFn = options.fetch ?? ((input, init) => globalThis.fetch(input, init));
   const verifier = new LogVerifier({ baseUrl: logUrl, vkey: options.vkey, fetch: fetchFn });
-  // The signature threads load while the checkpoint and the saved state are read.
-  const pool = options.threads > 0 ? new VerifyPool(options.threads) : undefined;
+  // The checking threads load while the checkpoint and the saved state are read.
+  const pool = options.threads > 0 ? new EntryCheckPool(options.threads) : undefined;
   let replayed: number;
   let replayStart: number;
   let current: Awaited<ReturnType<LogVerifier['fetchCheckpoint']>>;
@@ -102,7 +102,7 @@ export async function auditNode(options: AuditOptions): Promise<AuditReport> {
   let from: number;
   const file = auditStateFile(options.stateDir, options.vkey);
   try {
-    const ready = pool?.start();
+    const ready = pool?.ready();
     ready?.catch(() => {}); // awaited below; if the audit fails first, the pool is closed and it fails too
     current = await verifier.fetchCheckpoint();
     saved = options.restart ? undefined : await loadAuditState(file, options.vkey);
@@ -110,21 +110,12 @@ export async function auditNode(options: AuditOptions): Promise<AuditReport> {
     if (saved) await verifier.verifyConsistency(saved.note, current);
     replay = saved?.replay ?? new LogReplay();
     from = replay.size;
-    const signatures: SignatureVerifier = pool
-      ? { start: (checks) => pool.queueAll(checks), helpOnce: () => pool.helpOnce() }
-      : {
-          start: (checks) => ({
-            verdicts: Uint8Array.from(checks, (c) =>
-              verifyEd25519(c.signature, c.message, c.publicKey) ? 1 : 0,
-            ),
-          }),
-        };
     await ready;
     replayStart = performance.now();
     replayed = await replay.extend(
       bundleFetcher(logUrl, fetchFn),
       current.checkpoint.size,
-      signatures,
+      pool ?? checkOnThisThread,
       options.onProgress && ((n) => options.onProgress!(n, current.checkpoint.size - from)),
     );
   } finally {

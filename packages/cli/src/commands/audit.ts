@@ -38,7 +38,7 @@ export function auditCommand(io: CliIo): Command {
     )
     .option(
       '--threads <n>',
-      'worker threads checking signatures beside the main thread (0: none)',
+      'worker threads checking entries (signatures, decoding, schemas) beside the main thread (0: none)',
       parseInteger(0, 256),
       AUDIT_DEFAULTS.threads,
     )
