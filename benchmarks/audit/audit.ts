@@ -55,7 +55,7 @@ export interface AuditBenchResult {
   replayOnlyPerSecond: number[];
   /**
    * cinnabar audit from entry 0 against the node over loopback: entries verified and replayed per
-   * second (three runs, one on a single thread, one with the key tables off).
+   * second (five runs, one on a single thread, one with the key tables off).
    */
   auditPerSecond: { runs: number[]; median: number; oneThread: number; opensslAlone: number };
   /** Seconds of the comparison with the node's API after the replay, and its requests. */
@@ -201,9 +201,9 @@ export async function auditBench(options: AuditBenchOptions): Promise<AuditBench
     }
     options.log(`replay only: ${replayOnly.map(Math.round).join(', ')} /s`);
 
-    // The auditor, over loopback, as `cinnabar audit` runs it: on one thread, then with its default
-    // threads (three runs from entry 0: the machine is a shared VM, a single run can be off by 15%),
-    // then resumed with nothing new.
+    // The auditor, over loopback, as `cinnabar audit` runs it: once with OpenSSL alone, on one
+    // thread, then with its default threads (five runs from entry 0, each with new worker threads:
+    // the machine is a shared VM, a single run can be off by 15%), then resumed with nothing new.
     const run = (threads: number, restart: boolean, compare: boolean) =>
       auditNode({ url: node.url, vkey, stateDir, threads, compare, restart });
     useEd25519KeyTables(false);
@@ -211,7 +211,7 @@ export async function auditBench(options: AuditBenchOptions): Promise<AuditBench
     useEd25519KeyTables(true);
     const single = await run(0, true, false);
     const audits: number[] = [];
-    for (let i = 0; i < 2; i++) audits.push((await run(auditThreads, true, false)).entriesPerSecond);
+    for (let i = 0; i < 4; i++) audits.push((await run(auditThreads, true, false)).entriesPerSecond);
     const full = await run(auditThreads, true, true);
     audits.push(full.entriesPerSecond);
     if (!full.ok) throw new Error(`the audit found ${full.divergenceCount} divergences`);
