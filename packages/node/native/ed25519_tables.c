@@ -312,10 +312,14 @@ static void point_encode(uint8_t s[32], const point *p) {
   s[31] ^= (uint8_t)((xs[0] & 1) << 7);
 }
 
-/* A table: m * 256^j * P for j = 0..31 (rows), m = 1..8 (columns). */
+/*
+ * A table: P's encoding (32 bytes, so that a table is never used with another key), then
+ * m * 256^j * P for j = 0..31 (rows), m = 1..8 (columns).
+ */
 #define TABLE_ROWS 32
 #define TABLE_COLUMNS 8
-#define TABLE_BYTES (TABLE_ROWS * TABLE_COLUMNS * sizeof(cached))
+#define TABLE_HEADER 32
+#define TABLE_BYTES (TABLE_HEADER + TABLE_ROWS * TABLE_COLUMNS * sizeof(cached))
 
 static void table_build(cached *table, const point *p) {
   point row = *p, sum;
@@ -407,7 +411,8 @@ static napi_value build_table(napi_env env, napi_callback_info info) {
   void *data;
   napi_value buffer;
   if (napi_create_arraybuffer(env, TABLE_BYTES, &data, &buffer) != napi_ok) return NULL;
-  table_build(data, &p);
+  memcpy(data, encoded, TABLE_HEADER);
+  table_build((cached *)((uint8_t *)data + TABLE_HEADER), &p);
   napi_create_typedarray(env, napi_uint8_array, TABLE_BYTES, buffer, 0, &result);
   return result;
 }
@@ -459,12 +464,16 @@ static napi_value verify(napi_env env, napi_callback_info info) {
   const uint8_t *r = signature, *s = (const uint8_t *)signature + 32;
   /* An S of 2^253 or more would overflow the top digit; the caller has refused S >= L already. */
   if (s[31] >= 0x20) return throw_type_error(env, "verify: S must be below L");
+  if (memcmp(table_a, public_key, TABLE_HEADER) != 0)
+    return throw_type_error(env, "verify: tableA is not the table of publicKey");
   uint8_t k[32];
   if (!challenge(k, r, public_key, message_len ? message : (const uint8_t *)"", message_len)) {
     napi_throw_error(env, NULL, "verify: OpenSSL could not hash the challenge");
     return NULL;
   }
-  napi_get_boolean(env, verify_with_tables(table_b, table_a, s, k, r), &result);
+  const cached *rows_b = (const cached *)((const uint8_t *)table_b + TABLE_HEADER);
+  const cached *rows_a = (const cached *)((const uint8_t *)table_a + TABLE_HEADER);
+  napi_get_boolean(env, verify_with_tables(rows_b, rows_a, s, k, r), &result);
   return result;
 }
 

@@ -7,9 +7,12 @@ import { fileURLToPath } from 'node:url';
  * not built, or is turned off, node-crypto.ts verifies with OpenSSL alone.
  */
 interface Ed25519TablesAddon {
-  /** The table of a point's multiples (tableBytes bytes), or null if the bytes are not a point. */
+  /** The table of a point's multiples (tableBytes bytes, the point's encoding first), or null if the bytes are not a point. */
   buildTable(point: Uint8Array): Uint8Array | null;
-  /** Whether the encoding of [S]B - [k]A is R (OpenSSL's equation); S must be below L. */
+  /**
+   * Whether the encoding of [S]B - [k]A is R (OpenSSL's equation); S must be below L, and tableA
+   * publicKey's table (a TypeError otherwise).
+   */
   verify(
     tableB: Uint8Array,
     tableA: Uint8Array,

@@ -466,7 +466,7 @@ describe('Ed25519: a key table gives OpenSSL its own verdict (native/ed25519_tab
     assert.ok(buildKeyTable(hexDecode(`01${'00'.repeat(31)}`)), 'the identity is a point');
   });
 
-  test('wrong arguments are a TypeError from the addon, not a crash', () => {
+  test("wrong arguments, another key's table among them, are a TypeError from the addon, not a crash", () => {
     const publicKey = ed25519.getPublicKey(new Uint8Array(32));
     const signature = ed25519.sign(new Uint8Array(0), new Uint8Array(32));
     const table = buildKeyTable(publicKey)!;
@@ -475,6 +475,11 @@ describe('Ed25519: a key table gives OpenSSL its own verdict (native/ed25519_tab
     assert.throws(() => verifyWithKeyTable(table.subarray(8), signature, empty, publicKey), TypeError);
     assert.throws(() => verifyWithKeyTable(table, signature.subarray(1), empty, publicKey), TypeError);
     assert.throws(() => verifyWithKeyTable(table, signature, empty, publicKey.subarray(1)), TypeError);
+    const otherTable = buildKeyTable(ed25519.getPublicKey(Uint8Array.of(1, ...new Uint8Array(31))))!;
+    assert.throws(
+      () => verifyWithKeyTable(otherTable, signature, empty, publicKey),
+      /not the table of publicKey/,
+    );
     const bigS = Uint8Array.from(signature);
     bigS[63] = 0xff;
     assert.throws(() => verifyWithKeyTable(table, bigS, empty, publicKey), TypeError);
