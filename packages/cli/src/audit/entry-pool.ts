@@ -6,11 +6,10 @@ import { type CheckedEntries, checkEntries, type EntryOutcome } from './check-en
 /** Entries in one chunk: about 2 ms of work for a thread. */
 const CHUNK = 32;
 /**
- * Chunks a thread holds at once: enough that it does not run dry while the caller's thread applies
- * a bundle without turning its event loop, few enough that the caller finds chunks left to check
- * itself when it is ahead.
+ * Chunks a thread holds at once (the caller polls while it applies, so a few are enough): what a
+ * thread holds, the caller cannot check itself when it is ahead.
  */
-const IN_FLIGHT = 8;
+const IN_FLIGHT = 4;
 
 /** Checks a bundle's entries (check-entries.ts) somewhere: on this thread, or on worker threads. */
 export interface EntryChecker {
@@ -18,6 +17,8 @@ export interface EntryChecker {
   check(entries: readonly Uint8Array[]): PendingCheck;
   /** Check one waiting chunk here, now (for a caller that would otherwise wait); false if none waits. */
   helpOnce?(): boolean;
+  /** Take the threads' answers and keep them fed: for a caller busy without turning its event loop. */
+  poll?(): void;
 }
 
 export interface PendingCheck {
@@ -128,6 +129,10 @@ export class EntryCheckPool implements EntryChecker {
     return this.checkHere(0);
   }
 
+  poll(): void {
+    for (const worker of this.workers) if (!worker.dead) worker.poll();
+  }
+
   private checkHere(at: number): boolean {
     const chunk = this.pending[at];
     if (!chunk) return false;
@@ -135,7 +140,7 @@ export class EntryCheckPool implements EntryChecker {
     fill(chunk, checkEntries(chunk.entries, verifyEd25519));
     this.checkedHere += chunk.entries.length;
     // The event loop is not running meanwhile: take the threads' answers and keep them fed.
-    for (const worker of this.workers) if (!worker.dead) worker.poll();
+    this.poll();
     return true;
   }
 

@@ -34,6 +34,8 @@ export const MAX_REJECTED_KEPT = 100;
 const FETCH_AHEAD = 4;
 /** Bundles being checked ahead of the one being applied (keeps the pool busy). */
 const CHECK_AHEAD = 3;
+/** Entries applied between two polls of the checker's threads (so that they do not run dry meanwhile). */
+const POLL_EVERY = 32;
 
 /** A bundle's entries from `first` on, being checked. */
 interface StagedBatch {
@@ -121,21 +123,22 @@ export class LogReplay {
       const skip = Math.max(0, from - start);
       staged.push({ first: start + skip, check: checker.check(entries.slice(skip)) });
       while (staged.length > CHECK_AHEAD) {
-        await this.applyBatch(staged.shift()!);
+        await this.applyBatch(staged.shift()!, checker);
         onProgress?.(this.applied - from);
       }
     }
     while (staged.length > 0) {
-      await this.applyBatch(staged.shift()!);
+      await this.applyBatch(staged.shift()!, checker);
       onProgress?.(this.applied - from);
     }
     return this.applied - from;
   }
 
-  private async applyBatch(batch: StagedBatch): Promise<void> {
+  private async applyBatch(batch: StagedBatch, checker: EntryChecker): Promise<void> {
     batch.check.finishHere?.();
     const { leafHashes, outcomes }: CheckedEntries = await batch.check.result;
     outcomes.forEach((outcome, i) => {
+      if (i % POLL_EVERY === POLL_EVERY - 1) checker.poll?.();
       const index = batch.first + i;
       this.frontier.append(leafHashes.subarray(i * HASH_SIZE, (i + 1) * HASH_SIZE));
       const rejection = 'rejection' in outcome ? outcome.rejection : this.apply(outcome, index);
