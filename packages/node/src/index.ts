@@ -45,7 +45,7 @@ export {
   type Submission,
   TransactionRejectedError,
 } from './ledger/node-ledger.js';
-export { type QueuedVerification, VerifyPool, verifySignatureOffThread } from './ledger/verify-pool.js';
+export { VerifyPool, verifySignatureOffThread } from './ledger/verify-pool.js';
 export { LogIntegrityError, loadLogState } from './log/log-state.js';
 export { nodeNoteSigner } from './log/node-signer.js';
 export {

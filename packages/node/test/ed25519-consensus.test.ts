@@ -296,45 +296,6 @@ describe('Ed25519: the node gives core strict verdict (consensus)', () => {
     assert.ok(expected.includes(true) && expected.includes(false));
   });
 
-  test('checks queued in bundles (queueAll) get the same verdicts, from the workers or from this thread', async () => {
-    const queued = new VerifyPool(1);
-    try {
-      const job = (n: number, from: number) =>
-        Array.from({ length: n }, (_, k) => {
-          const i = from + k;
-          const seed = sha512(leBytes(BigInt(i))).subarray(0, 32);
-          const message = sha512(leBytes(BigInt(i + 5000))).subarray(0, i % 64);
-          const signature = ed25519.sign(message, seed);
-          if (i % 3 === 1) signature[i % 64] = signature[i % 64]! ^ 1;
-          const publicKey = ed25519.getPublicKey(i % 5 === 2 ? sha512(seed).subarray(0, 32) : seed);
-          // Wrong sizes now and then: false without being sent.
-          if (i % 41 === 0) return { signature: signature.subarray(0, 63), message, publicKey };
-          return { signature, message, publicKey };
-        });
-      // More than the worker holds at once (8 chunks of 32), so that some wait for whoever takes them.
-      const jobs = [job(300, 0), job(300, 300), job(300, 600), job(0, 900)];
-      const started = jobs.map((checks) => queued.queueAll(checks));
-      // The last first: nothing of it has gone to the worker, so this thread checks it all.
-      started[2]!.finishHere();
-      started[0]!.finishHere();
-      const verdicts = await Promise.all(started.map((s) => s.verdicts));
-      jobs.forEach((checks, j) => {
-        const expected = checks.map((c) =>
-          verifyEd25519Strict(c.signature, c.message, c.publicKey) ? 1 : 0,
-        );
-        assert.deepEqual([...verdicts[j]!], expected, `job ${j}`);
-      });
-      assert.ok(queued.checkedHere >= 280, `${queued.checkedHere} checked on this thread`);
-      assert.ok(queued.checkedHere < 900, 'the worker checked some');
-      // Closing fails what is still queued rather than leaving it waiting.
-      const late = queued.queueAll(job(600, 1000));
-      await queued.close();
-      await assert.rejects(late.verdicts, /closed/);
-    } finally {
-      await queued.close();
-    }
-  });
-
   test('wrong sizes are false, never a throw', async () => {
     const publicKey = ed25519.getPublicKey(new Uint8Array(32));
     const signature = ed25519.sign(new Uint8Array(0), new Uint8Array(32));

@@ -1,7 +1,6 @@
 import { availableParallelism } from 'node:os';
-import { MessageChannel, type MessagePort, receiveMessageOnPort, type Worker } from 'node:worker_threads';
+import { MessageChannel, type MessagePort, type Worker } from 'node:worker_threads';
 import { ED25519_PUBLIC_KEY_BYTES, ED25519_SIGNATURE_BYTES } from '@cinnabar/core';
-import { verifyEd25519Node } from '../node-crypto.js';
 import { startWorker } from '../worker-thread.js';
 import type { SignatureCheck } from './accept.js';
 
@@ -11,40 +10,6 @@ import type { SignatureCheck } from './accept.js';
  * 20% fewer registrations/s than 16 to 32, with 64 in flight).
  */
 const MAX_BATCH = 32;
-/** Checks in one chunk from queueAll: about 5 ms of work for a thread. */
-const QUEUED_CHUNK = 32;
-/**
- * Chunks from queueAll a thread holds at once: about 45 ms of work, so that it does not run dry
- * while the caller's thread is busy without turning its event loop (decoding or applying a bundle
- * of 256 entries takes about 20). Measured: 2 left the thread idle a third of the time.
- */
-const QUEUED_IN_FLIGHT = 8;
-
-/** Checks queued with VerifyPool.queueAll. */
-export interface QueuedVerification {
-  /** Every check's verdict, in order (1: valid, 0: not), once all are in. */
-  readonly verdicts: Promise<Uint8Array>;
-  /**
-   * Check on this thread, now, those of the checks that no worker thread has taken yet; then, while
-   * the threads finish the rest, checks of later batches that wait (so this thread is not idle).
-   */
-  finishHere(): void;
-}
-
-interface QueuedJob {
-  readonly verdicts: Uint8Array;
-  /** Chunks without verdicts yet. */
-  chunks: number;
-  settle: () => void;
-  fail: (error: Error) => void;
-}
-
-interface Chunk {
-  job: QueuedJob;
-  checks: SignatureCheck[];
-  /** Where each check's verdict goes in the job's. */
-  indices: number[];
-}
 
 /**
  * Checks Ed25519 signatures on worker threads, in batches: the checks asked for in one turn of
@@ -58,10 +23,6 @@ export class VerifyPool {
   private queued: { check: SignatureCheck; resolve: (valid: boolean) => void; reject: (e: Error) => void }[] =
     [];
   private flushScheduled = false;
-  /** Chunks from queueAll that no thread has taken yet, oldest first. */
-  private pending: Chunk[] = [];
-  /** Checks from queueAll made on the caller's thread (finishHere) rather than a worker. */
-  checkedHere = 0;
   private nextWorker = 0;
   private closed = false;
 
@@ -100,109 +61,6 @@ export class VerifyPool {
     );
   }
 
-  /**
-   * Queue many checks (a caller with a whole batch in hand: the auditor, 256 entries at a time).
-   * They go to the threads a chunk at a time, as each thread has room, oldest batch first; the
-   * caller can check here whatever of a batch no thread has taken yet (finishHere) rather than
-   * wait, so that its own thread verifies too when it is ahead of the workers.
-   */
-  queueAll(checks: readonly SignatureCheck[]): QueuedVerification {
-    const job: QueuedJob = {
-      verdicts: new Uint8Array(checks.length),
-      chunks: 0,
-      settle: () => {},
-      fail: () => {},
-    };
-    const verdicts = new Promise<Uint8Array>((resolve, reject) => {
-      job.settle = () => {
-        if (job.chunks === 0) resolve(job.verdicts);
-      };
-      job.fail = reject;
-    });
-    // The caller awaits it when it needs the verdicts, maybe after a failure: not unhandled meanwhile.
-    verdicts.catch(() => {});
-    if (this.closed) job.fail(new Error('the verify pool is closed'));
-    else {
-      // Sizes are checked here, as in verify(): a check of the wrong size is 0 without being sent.
-      let chunk: Chunk | undefined;
-      checks.forEach((c, i) => {
-        if (c.signature.length !== ED25519_SIGNATURE_BYTES || c.publicKey.length !== ED25519_PUBLIC_KEY_BYTES)
-          return;
-        if (!chunk || chunk.checks.length === QUEUED_CHUNK) {
-          chunk = { job, checks: [], indices: [] };
-          this.pending.push(chunk);
-          job.chunks++;
-        }
-        chunk.checks.push(c);
-        chunk.indices.push(i);
-      });
-      job.settle();
-      this.pump();
-    }
-    return {
-      verdicts,
-      finishHere: () => {
-        // Verify here, a chunk at a time, until this job has no chunk left that no thread has taken:
-        // its own first, then (while threads finish its last ones) the oldest of later jobs.
-        while (job.chunks > 0) {
-          const own = this.pending.findIndex((c) => c.job === job);
-          if (!this.checkHere(own < 0 ? 0 : own)) return;
-        }
-      },
-    };
-  }
-
-  /**
-   * Check here the oldest chunk that no thread has taken, if there is one: for a caller that would
-   * otherwise wait (for the network, say). Whether there was one.
-   */
-  helpOnce(): boolean {
-    return this.checkHere(0);
-  }
-
-  /** Check pending chunk `at` on this thread; false if there is none. */
-  private checkHere(at: number): boolean {
-    const chunk = this.pending[at];
-    if (!chunk) return false;
-    this.pending.splice(at, 1);
-    chunk.checks.forEach((c, k) => {
-      chunk.job.verdicts[chunk.indices[k]!] = verifyEd25519Node(c.signature, c.message, c.publicKey) ? 1 : 0;
-    });
-    this.checkedHere += chunk.checks.length;
-    chunk.job.chunks--;
-    chunk.job.settle();
-    // The event loop is not running meanwhile: take the threads' answers and keep them fed.
-    for (const worker of this.workers) if (worker && !worker.dead) worker.poll();
-    return true;
-  }
-
-  /** Send queued chunks to every thread that has fewer than QUEUED_IN_FLIGHT of them. */
-  private pump(): void {
-    for (let t = 0; t < this.threads && this.pending.length > 0; t++) {
-      const worker = this.workerAt(t);
-      while (worker.queuedInFlight < QUEUED_IN_FLIGHT && this.pending.length > 0) {
-        const chunk = this.pending.shift()!;
-        worker.queuedInFlight++;
-        worker.send(
-          chunk.checks,
-          (answers) => {
-            worker.queuedInFlight--;
-            chunk.indices.forEach((i, k) => {
-              chunk.job.verdicts[i] = answers[k]!;
-            });
-            chunk.job.chunks--;
-            chunk.job.settle();
-            this.pump();
-          },
-          (error) => {
-            worker.queuedInFlight--;
-            chunk.job.fail(error);
-          },
-        );
-      }
-    }
-  }
-
   private flush(): void {
     this.flushScheduled = false;
     while (this.queued.length > 0) {
@@ -239,9 +97,6 @@ export class VerifyPool {
   async close(): Promise<void> {
     this.closed = true;
     this.flush();
-    const pending = this.pending;
-    this.pending = [];
-    for (const chunk of pending) chunk.job.fail(new Error('the verify pool is closed'));
     await Promise.all(this.workers.map((w) => w.close()));
   }
 }
@@ -263,11 +118,9 @@ class PoolWorker {
   private readonly worker: Worker;
   private readonly jobs = new Map<number, Job>();
   private nextId = 0;
-  /** Chunks from VerifyPool.queueAll sent and not answered. */
-  queuedInFlight = 0;
   dead = false;
 
-  /** Where the thread answers: a port of our own, so that poll() can take answers synchronously. */
+  /** Where the thread answers. */
   private readonly answers: MessagePort;
 
   constructor() {
@@ -296,15 +149,6 @@ class PoolWorker {
     this.worker.ref();
     this.answers.ref();
     this.worker.postMessage({ id, batch: packed }, [packed]);
-  }
-
-  /** Take the answers that have arrived, now, without waiting for the event loop to deliver them. */
-  poll(): void {
-    for (;;) {
-      const received = receiveMessageOnPort(this.answers);
-      if (!received) return;
-      this.answered(received.message as VerifyAnswer);
-    }
   }
 
   private answered({ id, verdicts }: VerifyAnswer): void {
